@@ -1,0 +1,226 @@
+//! Value types: ids, statuses and references shared by every part of Katana's side.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A Shopify order id, as Katana keeps it hidden on the SO.
+pub type OrderId = u64;
+/// A Shopify line item id, which identifies an SO row.
+pub type LineId = u64;
+
+/// A manufacturing order id such as `MO-7`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MoId(pub String);
+
+impl MoId {
+    /// Wraps an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MoId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialOrd for MoId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for MoId {
+    /// Natural order, as the Schedule lists MOs: `MO-2` before `MO-10`.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        natural_key(&self.0).cmp(&natural_key(&other.0))
+    }
+}
+
+/// Splits an id into text and number runs so that numbers compare by value.
+fn natural_key(s: &str) -> Vec<(String, u128, usize)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits > 0 {
+            let (num, tail) = rest.split_at(digits);
+            out.push((String::new(), num.parse().unwrap_or(u128::MAX), num.len()));
+            rest = tail;
+        } else {
+            let text = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            let (word, tail) = rest.split_at(text);
+            out.push((word.to_string(), 0, 0));
+            rest = tail;
+        }
+    }
+    out
+}
+
+/// An SO row: the Shopify order and line item it was imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RowRef {
+    /// The Shopify order id.
+    pub order: OrderId,
+    /// The Shopify line item id.
+    pub line: LineId,
+}
+
+impl fmt::Display for RowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "order {} line {}", self.order, self.line)
+    }
+}
+
+/// An MO's status (rules.md §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MoStatus {
+    /// Not started: still follows its SO row.
+    NotStarted,
+    /// Blocked (missing materials).
+    Blocked,
+    /// Work in progress.
+    InProgress,
+    /// Partially complete; treated like `in_progress` [chosen].
+    PartiallyComplete,
+    /// Done.
+    Done,
+}
+
+impl MoStatus {
+    /// Every status, in production order.
+    pub const ALL: [MoStatus; 5] = [
+        Self::NotStarted,
+        Self::Blocked,
+        Self::InProgress,
+        Self::PartiallyComplete,
+        Self::Done,
+    ];
+
+    /// The name used in scenario files and snapshots.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::Blocked => "blocked",
+            Self::InProgress => "in_progress",
+            Self::PartiallyComplete => "partially_complete",
+            Self::Done => "done",
+        }
+    }
+
+    /// The label Katana's Schedule shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotStarted => "Not started",
+            Self::Blocked => "Blocked",
+            Self::InProgress => "Work in progress",
+            Self::PartiallyComplete => "Partially complete",
+            Self::Done => "Done",
+        }
+    }
+}
+
+impl fmt::Display for MoStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An SO row's delivery status.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Not shipped yet: the row follows Shopify.
+    #[default]
+    NotShipped,
+    /// Packed: Shopify changes no longer touch the row.
+    Packed,
+    /// Delivered: Shopify changes no longer touch the row.
+    Delivered,
+}
+
+impl Delivery {
+    /// Every delivery status.
+    pub const ALL: [Delivery; 3] = [Self::NotShipped, Self::Packed, Self::Delivered];
+
+    /// The name used in scenario files and snapshots.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotShipped => "not_shipped",
+            Self::Packed => "packed",
+            Self::Delivered => "delivered",
+        }
+    }
+
+    /// True when the row is packed or delivered, so Shopify changes skip it.
+    pub fn is_locked(self) -> bool {
+        !matches!(self, Self::NotShipped)
+    }
+}
+
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Make-to-order (linked to one SO row) or make-to-stock (no link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductionType {
+    /// Linked to exactly one SO row.
+    MakeToOrder,
+    /// No link.
+    MakeToStock,
+}
+
+impl ProductionType {
+    /// The name used in scenario files and snapshots.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MakeToOrder => "make_to_order",
+            Self::MakeToStock => "make_to_stock",
+        }
+    }
+}
+
+/// What the amber indicator in the Schedule says, if anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    /// No open message.
+    None,
+    /// Open message: the SO row's quantity changed.
+    SoQuantityChanged,
+    /// Open message: the SO (or its row) was deleted.
+    SoDeleted,
+}
+
+impl Indicator {
+    /// Every indicator value.
+    pub const ALL: [Indicator; 3] = [Self::None, Self::SoQuantityChanged, Self::SoDeleted];
+
+    /// The name used in scenario files and snapshots.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::SoQuantityChanged => "so_quantity_changed",
+            Self::SoDeleted => "so_deleted",
+        }
+    }
+}

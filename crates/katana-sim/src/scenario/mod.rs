@@ -1,0 +1,1 @@
+//! Scenario files: the format QA writes, parsed and validated with locations.

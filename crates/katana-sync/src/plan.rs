@@ -1,0 +1,240 @@
+//! The pure heart of the sync: which orders import (rules.md §3), and "Shopify order
+//! now vs SO now" → SO changes (rules.md §4), with skipped changes and their reasons.
+
+use jiff::Timestamp;
+use katana_rules::{Effect, Katana, KatanaError, NewRow, OrderId, SoChange};
+use serde::{Deserialize, Serialize};
+
+use crate::chosen;
+use crate::shopify::ShopifyOrder;
+
+/// The integration's settings (rules.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Katana's "bring order changes from Shopify" option.
+    pub sync_order_changes: bool,
+    /// Also import orders whose payment is pending.
+    pub import_payment_pending: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        chosen::default_settings()
+    }
+}
+
+/// What the sync decided for one order: SO changes to apply, and what it chose not
+/// to do, with the reason (as [`Effect::Skipped`], so the trace reads as one list).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The SO changes, in the order they apply.
+    pub changes: Vec<SoChange>,
+    /// Skipped changes and their reasons.
+    pub notes: Vec<Effect>,
+}
+
+impl Plan {
+    fn skip(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        Plan {
+            changes: Vec::new(),
+            notes: vec![Effect::Skipped {
+                what: what.into(),
+                reason: reason.into(),
+            }],
+        }
+    }
+}
+
+/// rules.md §3: the decision for an order Shopify has just created.
+pub fn plan_import(order: &ShopifyOrder, katana: &Katana, settings: &Settings) -> Plan {
+    let what = format!("import Shopify order {}", order.name);
+    if katana.was_imported(order.id) {
+        return Plan::skip(
+            what,
+            "it was imported before; Katana never imports an order twice",
+        );
+    }
+    if order.is_closed() {
+        return Plan::skip(what, "it is archived");
+    }
+    if order.is_cancelled() {
+        return Plan::skip(what, "it is cancelled");
+    }
+    if !chosen::payment_allows_import(order.financial_status.as_deref(), settings) {
+        let status = order.financial_status.as_deref().unwrap_or("unknown");
+        let reason = if matches!(status, "pending" | "authorized") {
+            format!("its payment is {status} and import_payment_pending is off")
+        } else {
+            format!("its financial status is {status}")
+        };
+        return Plan::skip(what, reason);
+    }
+    if order.fulfillment_status.as_deref() == Some("fulfilled") {
+        return Plan::skip(what, "it is fully fulfilled");
+    }
+    let rows: Vec<NewRow> = order
+        .line_items
+        .iter()
+        .filter_map(|l| {
+            let quantity = chosen::row_quantity(order, l);
+            (quantity > 0).then(|| NewRow {
+                line: l.id,
+                sku: l.sku().to_string(),
+                quantity,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Plan::skip(what, "no line has a quantity above 0");
+    }
+    let mut changes = vec![SoChange::Import {
+        order: order.id,
+        number: order.name.clone(),
+        rows,
+    }];
+    changes.extend(
+        order
+            .line_items
+            .iter()
+            .filter(|l| l.is_fulfilled() && chosen::row_quantity(order, l) > 0)
+            .map(|l| SoChange::MarkDelivered {
+                order: order.id,
+                line: l.id,
+            }),
+    );
+    Plan {
+        changes,
+        notes: Vec::new(),
+    }
+}
+
+/// rules.md §4: the SO changes that bring the SO of `order_id` in line with the
+/// Shopify order as it is now; `None` when the order is gone from Shopify (deleted,
+/// or a 404).
+pub fn plan_changes(
+    order_id: OrderId,
+    now: Option<&ShopifyOrder>,
+    katana: &Katana,
+    settings: &Settings,
+) -> Plan {
+    let Some(so) = katana.sales_order(order_id) else {
+        let name = now.map_or_else(|| format!("#{order_id}"), |o| o.name.clone());
+        let reason = if katana.was_imported(order_id) {
+            "its SO was deleted; it is never imported again"
+        } else {
+            "it was never imported, and an order is only imported when it is created"
+        };
+        return Plan::skip(format!("sync of Shopify order {name}"), reason);
+    };
+    if !chosen::sync_changes(settings) {
+        return Plan::skip(
+            format!("SO {} left as it is", so.number),
+            "order changes sync is off (settings.sync_order_changes: false)",
+        );
+    }
+    let Some(order) = now else {
+        return Plan {
+            changes: vec![SoChange::DeleteSo { order: order_id }],
+            notes: Vec::new(),
+        };
+    };
+    if chosen::cancel_deletes_so(order) {
+        return Plan {
+            changes: vec![SoChange::DeleteSo { order: order_id }],
+            notes: Vec::new(),
+        };
+    }
+    let mut plan = Plan::default();
+    if order.is_closed() {
+        if chosen::archive_deletes_so(order) {
+            plan.changes.push(SoChange::DeleteSo { order: order_id });
+            return plan;
+        }
+        plan.notes.push(Effect::Skipped {
+            what: format!("delete SO {} on archive", so.number),
+            reason: "part of the order was fulfilled in Shopify".to_string(),
+        });
+    }
+    // Rows that stay or arrive first, deletions after: an SO only loses its last
+    // row (and is deleted with it) when no row takes its place.
+    let mut deletions = Vec::new();
+    for line in &order.line_items {
+        let quantity = chosen::row_quantity(order, line);
+        match so.rows.get(&line.id) {
+            Some(_) if quantity == 0 => deletions.push(SoChange::DeleteRow {
+                order: order_id,
+                line: line.id,
+            }),
+            Some(row) if row.quantity != quantity => {
+                plan.changes.push(SoChange::SetRowQuantity {
+                    order: order_id,
+                    line: line.id,
+                    quantity,
+                });
+            }
+            Some(_) => {}
+            None if quantity > 0 => plan.changes.push(SoChange::AddRow {
+                order: order_id,
+                row: NewRow {
+                    line: line.id,
+                    sku: line.sku().to_string(),
+                    quantity,
+                },
+            }),
+            None => {}
+        }
+    }
+    // A row whose line is not in the order at all any more is gone too.
+    for line in so.rows.keys() {
+        if !order.line_items.iter().any(|l| l.id == *line) {
+            deletions.push(SoChange::DeleteRow {
+                order: order_id,
+                line: *line,
+            });
+        }
+    }
+    plan.changes.extend(deletions);
+    for line in &order.line_items {
+        let delivered =
+            so.rows.get(&line.id).map(|r| r.delivery) == Some(katana_rules::Delivery::Delivered);
+        if line.is_fulfilled() && chosen::row_quantity(order, line) > 0 && !delivered {
+            plan.changes.push(SoChange::MarkDelivered {
+                order: order_id,
+                line: line.id,
+            });
+        }
+    }
+    plan
+}
+
+/// Applies a plan to Katana at simulated time `at`, returning everything that
+/// happened: the plan's notes first, then each change's effects in order.
+pub fn apply_plan(
+    katana: &mut Katana,
+    plan: &Plan,
+    at: Timestamp,
+) -> Result<Vec<Effect>, KatanaError> {
+    let mut effects = plan.notes.clone();
+    for change in &plan.changes {
+        // A row deleted earlier in the plan may take its SO with it: later changes
+        // for that SO have nothing left to change.
+        if !matches!(change, SoChange::Import { .. })
+            && katana.sales_order(change_order(change)).is_none()
+        {
+            continue;
+        }
+        effects.extend(katana.apply(change, at)?);
+    }
+    Ok(effects)
+}
+
+fn change_order(change: &SoChange) -> OrderId {
+    match change {
+        SoChange::Import { order, .. }
+        | SoChange::SetRowQuantity { order, .. }
+        | SoChange::AddRow { order, .. }
+        | SoChange::DeleteRow { order, .. }
+        | SoChange::MarkDelivered { order, .. }
+        | SoChange::DeleteSo { order } => *order,
+    }
+}

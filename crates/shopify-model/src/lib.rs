@@ -1,8 +1,68 @@
 //! Shopify's side as pure logic: orders and line items, the changes a merchant can
 //! make to them, Shopify's own refusals, and the REST JSON of an order.
 //!
-//! No I/O, no clock, no randomness: every instant is an argument.
+//! No I/O, no clock, no randomness: every instant is an argument (`now`), and the
+//! same calls give the same store and the same JSON bytes.
+//!
+//! - [`Store`] holds every order and makes every change: [`Store::create_order`],
+//!   [`Store::edit`] (a batch, as GraphQL `orderEditCommit` applies it),
+//!   [`Store::refund`], [`Store::cancel`], [`Store::close`], [`Store::open`],
+//!   [`Store::delete`], [`Store::fulfill`]. Each checks everything before it changes
+//!   anything, so a refused change leaves the store as it was.
+//! - [`ShopifyError`] is Shopify's refusal, with [`ShopifyError::kind`] telling an
+//!   HTTP layer whether it is a 404, a 422 or a 400.
+//! - [`Order::to_rest_json`], [`Refund::to_rest_json`] and
+//!   [`OrderEdit::to_webhook_json`] are the JSON a client reads.
+//!
+//! # What is simplified compared with real Shopify
+//!
+//! - **No money.** There are no prices, taxes, transactions or amounts. A refund sets
+//!   the financial status to `refunded` when no line has units left
+//!   (`current_quantity` 0 everywhere) and to `partially_refunded` otherwise, even for
+//!   a refund of money only and whatever the status was before. Cancelling does not
+//!   change the financial status.
+//! - **No inventory or locations.** Restock types decide which units a refund takes
+//!   (`return`: fulfilled ones; `cancel`, `no_restock`, `legacy_restock`: unfulfilled
+//!   ones) and nothing else; `cancel`'s `restock` flag has no effect.
+//! - **One variant per SKU.** Variant ids are handed out in the order SKUs are first
+//!   seen; a line's `title` is its SKU.
+//! - **Fulfilment is a number per line** (`fulfilled_quantity`: units fulfilled and
+//!   not returned); there are no fulfilment objects. The order's
+//!   `fulfillment_status` is `null` when nothing is fulfilled, `fulfilled` when
+//!   something is and no line has units left to fulfil, else `partial`.
+//! - **Edits.** Raising a line's quantity raises its `current_quantity` on the same
+//!   line item; quantity 0 removes the line, which stays with `current_quantity` 0
+//!   and may be raised again by a later edit. There is no calculated-order session:
+//!   a batch of ops is applied or refused as a whole.
+//! - **Order numbers.** `order_number` is `n` when the name is `#<n>`, else the id.
+//! - **Line item ids are unique in the store**, as in Shopify; an id of a deleted
+//!   order may be used again. Ids the store allocates count up from 1 per kind (line
+//!   items from above the highest id seen) and are never reused.
+//! - **Close and open are idempotent**: closing a closed order (or opening an open
+//!   one) changes nothing, not even `updated_at`. Archived orders can still be
+//!   refunded, fulfilled and cancelled; only editing is refused. Cancelled orders can
+//!   still be refunded and closed.
+//! - **Time** is whatever `now` the caller passes; the store does not check that it
+//!   moves forward.
+//!
+//! # Shopify's rules the store enforces (rules.md §4)
+//!
+//! Only unfulfilled quantity can be edited or refunded as unfulfilled; only fulfilled
+//! quantity can be returned; an order with fulfilled items cannot be cancelled; an
+//! order can be deleted only after it is archived or cancelled; an archived order
+//! cannot be edited; a cancelled order cannot be edited or fulfilled; quantities are
+//! whole numbers ≥ 0 (`u32` here; [`quantity_from_json`] checks JSON input), and a
+//! new line, a refunded line and a fulfilment need at least 1 unit.
 
+mod error;
+mod order;
+mod store;
 mod types;
 
+#[cfg(test)]
+mod tests;
+
+pub use error::{ErrorKind, ShopifyError, quantity_from_json};
+pub use order::{FulfillmentStatus, LineItem, Order, Refund, RefundLineItem};
+pub use store::{EditOp, ItemRef, LineDelta, OrderEdit, RefundLineRequest, Store};
 pub use types::*;

@@ -4,8 +4,16 @@ use serde::{Deserialize, Serialize};
 
 /// A Shopify order id (`Order.id`, the number inside `gid://shopify/Order/{id}`).
 pub type OrderId = u64;
-/// A Shopify line item id.
+/// A Shopify line item id (unique in the store, not just in its order).
 pub type LineId = u64;
+/// A product variant id; the store gives each SKU one variant.
+pub type VariantId = u64;
+/// A refund id.
+pub type RefundId = u64;
+/// A refund line item id.
+pub type RefundLineItemId = u64;
+/// An order edit id (the `order_edit.id` of an `orders/edited` webhook).
+pub type OrderEditId = u64;
 
 /// An order's financial status, as Shopify names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

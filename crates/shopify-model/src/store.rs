@@ -1,0 +1,740 @@
+//! The store: every order, deterministic id allocation, and the changes a merchant
+//! can make, each checked against Shopify's rules before anything changes.
+//!
+//! Every operation works on a copy of the order and swaps it in only when every
+//! check has passed, so a refused change (or a refused batch of edits) leaves the
+//! store exactly as it was.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::error::ShopifyError;
+use crate::order::{LineItem, Order, Refund, RefundLineItem};
+use crate::types::{
+    CancelReason, FinancialStatus, LineId, NewOrder, OrderEditId, OrderId, RefundId,
+    RefundLineItemId, RestockType, VariantId,
+};
+
+/// What a line added by an edit orders: a SKU (its variant is created on first
+/// sight) or an existing variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRef {
+    /// The variant with this SKU, created if the store has never seen the SKU.
+    Sku(String),
+    /// An existing variant (GraphQL `orderEditAddVariant`).
+    Variant(VariantId),
+}
+
+/// One change of an order edit (GraphQL `orderEditSetQuantity` / `orderEditAddVariant`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditOp {
+    /// Set a line's quantity; 0 removes the line (it stays, with `current_quantity` 0).
+    SetQuantity {
+        /// The line item.
+        line: LineId,
+        /// The new quantity; not below the line's fulfilled units.
+        quantity: u32,
+    },
+    /// Add a new line item.
+    AddLine {
+        /// The id to give the line (a scenario's choice), or `None` to allocate one.
+        line: Option<LineId>,
+        /// What the line orders.
+        item: ItemRef,
+        /// Units, at least 1.
+        quantity: u32,
+    },
+}
+
+/// How much one line's `current_quantity` went up (addition) or down (removal) in an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineDelta {
+    /// The line item.
+    pub id: LineId,
+    /// Units added or removed, always > 0.
+    pub delta: u32,
+}
+
+/// A committed order edit: what an `orders/edited` webhook reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEdit {
+    /// The edit id.
+    pub id: OrderEditId,
+    /// The order edited.
+    pub order_id: OrderId,
+    /// When it was committed.
+    pub created_at: Timestamp,
+    /// Lines whose quantity went up, new lines included, in the order's line order.
+    pub additions: Vec<LineDelta>,
+    /// Lines whose quantity went down, in the order's line order.
+    pub removals: Vec<LineDelta>,
+    /// Ids of the lines this edit added, in the order the batch added them.
+    pub added_lines: Vec<LineId>,
+    /// Whether the customer was notified (`orderEditCommit(notifyCustomer)`); `false` unless set.
+    pub notify_customer: bool,
+    /// The staff note (`orderEditCommit(staffNote)`); empty unless set.
+    pub staff_note: String,
+}
+
+impl OrderEdit {
+    /// The body of an `orders/edited` webhook: `{"order_edit": {…}}`.
+    pub fn to_webhook_json(&self) -> Value {
+        let deltas = |ds: &[LineDelta]| -> Vec<Value> {
+            ds.iter()
+                .map(|d| json!({"id": d.id, "delta": d.delta}))
+                .collect()
+        };
+        json!({
+            "order_edit": {
+                "id": self.id,
+                "app_id": null,
+                "created_at": self.created_at.to_string(),
+                "committed_at": self.created_at.to_string(),
+                "notify_customer": self.notify_customer,
+                "order_id": self.order_id,
+                "staff_note": self.staff_note,
+                "user_id": null,
+                "line_items": {
+                    "additions": deltas(&self.additions),
+                    "removals": deltas(&self.removals),
+                },
+                "discounts": {"additions": [], "removals": []},
+                "shipping_lines": {"additions": [], "removals": []},
+            }
+        })
+    }
+}
+
+/// One line of a refund request (`refund_line_items[]` of `POST refunds.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundLineRequest {
+    /// The line item.
+    pub line: LineId,
+    /// Units, at least 1.
+    pub quantity: u32,
+    /// `return` takes fulfilled units; the others take unfulfilled units.
+    pub restock_type: RestockType,
+}
+
+/// The next id of each kind. Every counter only goes up, so no id is ever reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NextIds {
+    /// Above every line item id the store has seen, explicit ones included.
+    line: LineId,
+    variant: VariantId,
+    refund: RefundId,
+    refund_line: RefundLineItemId,
+    order_edit: OrderEditId,
+}
+
+impl Default for NextIds {
+    fn default() -> Self {
+        Self {
+            line: 1,
+            variant: 1,
+            refund: 1,
+            refund_line: 1,
+            order_edit: 1,
+        }
+    }
+}
+
+fn take(counter: &mut u64) -> u64 {
+    let id = *counter;
+    *counter += 1;
+    id
+}
+
+/// Every Shopify order of one store, and the changes a merchant can make to them.
+///
+/// Deterministic: orders are kept by id, and ids the store hands out (line items
+/// added by edits, variants, refunds, refund line items, order edits) count up from
+/// 1 per kind, line items from above the highest line item id seen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Store {
+    orders: BTreeMap<OrderId, Order>,
+    /// The order of every line item of every order in the store.
+    line_owner: BTreeMap<LineId, OrderId>,
+    variants_by_sku: BTreeMap<String, VariantId>,
+    skus_by_variant: BTreeMap<VariantId, String>,
+    next: NextIds,
+}
+
+/// Ids and variants a change would create, kept aside until the change is committed.
+struct Pending<'s> {
+    store: &'s Store,
+    next: NextIds,
+    new_variants: Vec<(String, VariantId)>,
+    new_lines: Vec<LineId>,
+}
+
+impl<'s> Pending<'s> {
+    fn new(store: &'s Store) -> Self {
+        Self {
+            store,
+            next: store.next,
+            new_variants: Vec::new(),
+            new_lines: Vec::new(),
+        }
+    }
+
+    /// The variant of a SKU, allocating one on first sight.
+    fn variant_for(&mut self, sku: &str) -> VariantId {
+        if let Some(v) = self.store.variant_for_sku(sku) {
+            return v;
+        }
+        if let Some((_, v)) = self.new_variants.iter().find(|(s, _)| s == sku) {
+            return *v;
+        }
+        let v = take(&mut self.next.variant);
+        self.new_variants.push((sku.to_owned(), v));
+        v
+    }
+
+    /// The SKU of a variant, pending ones included.
+    fn sku_for(&self, variant: VariantId) -> Option<String> {
+        self.store
+            .sku_for_variant(variant)
+            .map(str::to_owned)
+            .or_else(|| {
+                self.new_variants
+                    .iter()
+                    .find(|(_, v)| *v == variant)
+                    .map(|(s, _)| s.clone())
+            })
+    }
+
+    /// Claims an explicit line item id, refusing one already in use.
+    fn claim_line(&mut self, line: LineId, this_order: &str) -> Result<(), ShopifyError> {
+        if let Some(owner) = self.store.line_owner.get(&line) {
+            return Err(ShopifyError::DuplicateLine {
+                line,
+                owner: self.store.orders[owner].name.clone(),
+            });
+        }
+        if self.new_lines.contains(&line) {
+            return Err(ShopifyError::DuplicateLine {
+                line,
+                owner: this_order.to_owned(),
+            });
+        }
+        self.next.line = self.next.line.max(line.saturating_add(1));
+        self.new_lines.push(line);
+        Ok(())
+    }
+
+    /// Allocates a fresh line item id.
+    fn alloc_line(&mut self) -> LineId {
+        let line = take(&mut self.next.line);
+        self.new_lines.push(line);
+        line
+    }
+
+    /// What to commit: counters, new variants, new line ids.
+    fn finish(self) -> (NextIds, Vec<(String, VariantId)>, Vec<LineId>) {
+        (self.next, self.new_variants, self.new_lines)
+    }
+}
+
+fn line_target(line: LineId) -> String {
+    format!("line item {line}")
+}
+
+fn find_line(order: &mut Order, line: LineId) -> Result<&mut LineItem, ShopifyError> {
+    let name = order.name.clone();
+    order
+        .line_items
+        .iter_mut()
+        .find(|l| l.id == line)
+        .ok_or(ShopifyError::LineNotFound { order: name, line })
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store holding these orders, all created at `now`; the first refusal wins.
+    pub fn with_orders(orders: &[NewOrder], now: Timestamp) -> Result<Self, ShopifyError> {
+        let mut store = Self::new();
+        for order in orders {
+            store.create_order(order, now)?;
+        }
+        Ok(store)
+    }
+
+    // ----- reads -------------------------------------------------------------
+
+    /// The order with this id.
+    pub fn order(&self, id: OrderId) -> Result<&Order, ShopifyError> {
+        self.orders
+            .get(&id)
+            .ok_or(ShopifyError::OrderNotFound { order: id })
+    }
+
+    /// Every order, by id.
+    pub fn orders(&self) -> impl DoubleEndedIterator<Item = &Order> + '_ {
+        self.orders.values()
+    }
+
+    /// The refunds of an order, oldest first.
+    pub fn refunds(&self, order: OrderId) -> Result<&[Refund], ShopifyError> {
+        Ok(&self.order(order)?.refunds)
+    }
+
+    /// One refund of an order (`GET orders/{id}/refunds/{rid}.json`).
+    pub fn get_refund(&self, order: OrderId, refund: RefundId) -> Result<&Refund, ShopifyError> {
+        let o = self.order(order)?;
+        o.refund(refund)
+            .ok_or_else(|| ShopifyError::RefundNotFound {
+                order: o.name.clone(),
+                refund,
+            })
+    }
+
+    /// The order holding a line item (line item ids are unique in the store).
+    pub fn order_of_line(&self, line: LineId) -> Option<OrderId> {
+        self.line_owner.get(&line).copied()
+    }
+
+    /// The variant of a SKU, if the store has seen the SKU.
+    pub fn variant_for_sku(&self, sku: &str) -> Option<VariantId> {
+        self.variants_by_sku.get(sku).copied()
+    }
+
+    /// The SKU of a variant.
+    pub fn sku_for_variant(&self, variant: VariantId) -> Option<&str> {
+        self.skus_by_variant.get(&variant).map(String::as_str)
+    }
+
+    /// Every variant and its SKU, by variant id (the order SKUs were first seen in).
+    pub fn variants(&self) -> impl DoubleEndedIterator<Item = (VariantId, &str)> + '_ {
+        self.skus_by_variant.iter().map(|(v, s)| (*v, s.as_str()))
+    }
+
+    // ----- changes -----------------------------------------------------------
+
+    /// Commits the pending ids and variants of a change and swaps the order in.
+    fn commit(&mut self, pending: (NextIds, Vec<(String, VariantId)>, Vec<LineId>), order: Order) {
+        let (next, variants, lines) = pending;
+        self.next = next;
+        for (sku, v) in variants {
+            self.skus_by_variant.insert(v, sku.clone());
+            self.variants_by_sku.insert(sku, v);
+        }
+        for line in lines {
+            self.line_owner.insert(line, order.id);
+        }
+        self.orders.insert(order.id, order);
+    }
+
+    /// Creates an order at `now` (`created_at` = `updated_at` = `now`).
+    ///
+    /// Refused when the order id exists, the order has no lines, a line id is already
+    /// in use in the store (or twice in this order), a SKU is empty, a quantity is 0,
+    /// or more units are fulfilled than ordered.
+    pub fn create_order(&mut self, new: &NewOrder, now: Timestamp) -> Result<&Order, ShopifyError> {
+        if self.orders.contains_key(&new.id) {
+            return Err(ShopifyError::DuplicateOrder { order: new.id });
+        }
+        let name = new.display_name();
+        if new.lines.is_empty() {
+            return Err(ShopifyError::EmptyOrder { order: name });
+        }
+        let mut pending = Pending::new(self);
+        let mut line_items = Vec::with_capacity(new.lines.len());
+        for l in &new.lines {
+            if l.sku.is_empty() {
+                return Err(ShopifyError::EmptySku { order: name });
+            }
+            if l.quantity == 0 {
+                return Err(ShopifyError::ZeroQuantity {
+                    order: name,
+                    target: line_target(l.id),
+                    action: "a line item",
+                });
+            }
+            if l.fulfilled > l.quantity {
+                return Err(ShopifyError::FulfilledExceedsQuantity {
+                    order: name,
+                    line: l.id,
+                    fulfilled: l.fulfilled,
+                    quantity: l.quantity,
+                });
+            }
+            pending.claim_line(l.id, &name)?;
+            line_items.push(LineItem {
+                id: l.id,
+                variant_id: pending.variant_for(&l.sku),
+                sku: l.sku.clone(),
+                title: l.sku.clone(),
+                quantity: l.quantity,
+                current_quantity: l.quantity,
+                fulfilled_quantity: l.fulfilled,
+            });
+        }
+        let order = Order {
+            id: new.id,
+            order_number: Order::order_number_for(new.id, &name),
+            name,
+            financial_status: new.financial_status,
+            created_at: now,
+            updated_at: now,
+            cancelled_at: None,
+            cancel_reason: None,
+            closed_at: None,
+            line_items,
+            refunds: Vec::new(),
+        };
+        let pending = pending.finish();
+        self.commit(pending, order);
+        Ok(&self.orders[&new.id])
+    }
+
+    /// Applies a batch of edits atomically (GraphQL `orderEditCommit`): either every
+    /// op applies or none does.
+    ///
+    /// Ops apply in order, each seeing the ones before it. Refused on a cancelled or
+    /// archived order, for an unknown line or variant, for a quantity below a line's
+    /// fulfilled units, and for a new line of 0 units or with a line id in use.
+    pub fn edit(
+        &mut self,
+        order: OrderId,
+        ops: &[EditOp],
+        now: Timestamp,
+    ) -> Result<OrderEdit, ShopifyError> {
+        let current = self.order(order)?;
+        if current.is_cancelled() {
+            return Err(ShopifyError::EditCancelled {
+                order: current.name.clone(),
+            });
+        }
+        if current.is_closed() {
+            return Err(ShopifyError::EditArchived {
+                order: current.name.clone(),
+            });
+        }
+        let before: BTreeMap<LineId, u32> = current
+            .line_items
+            .iter()
+            .map(|l| (l.id, l.current_quantity))
+            .collect();
+        let mut draft = current.clone();
+        let name = draft.name.clone();
+        let mut pending = Pending::new(self);
+        let mut added_lines = Vec::new();
+        for op in ops {
+            match op {
+                EditOp::SetQuantity { line, quantity } => {
+                    let l = find_line(&mut draft, *line)?;
+                    if *quantity < l.fulfilled_quantity {
+                        return Err(ShopifyError::EditBelowFulfilled {
+                            order: name,
+                            line: *line,
+                            requested: *quantity,
+                            fulfilled: l.fulfilled_quantity,
+                            unfulfilled: l.unfulfilled_quantity(),
+                        });
+                    }
+                    l.current_quantity = *quantity;
+                }
+                EditOp::AddLine {
+                    line,
+                    item,
+                    quantity,
+                } => {
+                    let (sku, variant_id) = match item {
+                        ItemRef::Sku(sku) => {
+                            if sku.is_empty() {
+                                return Err(ShopifyError::EmptySku { order: name });
+                            }
+                            (sku.clone(), pending.variant_for(sku))
+                        }
+                        ItemRef::Variant(v) => match pending.sku_for(*v) {
+                            Some(sku) => (sku, *v),
+                            None => return Err(ShopifyError::VariantNotFound { variant: *v }),
+                        },
+                    };
+                    if *quantity == 0 {
+                        return Err(ShopifyError::ZeroQuantity {
+                            order: name,
+                            target: format!("new line item (SKU {sku})"),
+                            action: "a new line item",
+                        });
+                    }
+                    let id = match line {
+                        Some(id) => {
+                            pending.claim_line(*id, &name)?;
+                            *id
+                        }
+                        None => pending.alloc_line(),
+                    };
+                    added_lines.push(id);
+                    draft.line_items.push(LineItem {
+                        id,
+                        variant_id,
+                        title: sku.clone(),
+                        sku,
+                        quantity: *quantity,
+                        current_quantity: *quantity,
+                        fulfilled_quantity: 0,
+                    });
+                }
+            }
+        }
+        let mut additions = Vec::new();
+        let mut removals = Vec::new();
+        for l in &draft.line_items {
+            let was = before.get(&l.id).copied().unwrap_or(0);
+            let now_q = l.current_quantity;
+            if now_q > was {
+                additions.push(LineDelta {
+                    id: l.id,
+                    delta: now_q - was,
+                });
+            } else if now_q < was {
+                removals.push(LineDelta {
+                    id: l.id,
+                    delta: was - now_q,
+                });
+            }
+        }
+        let edit = OrderEdit {
+            id: take(&mut pending.next.order_edit),
+            order_id: order,
+            created_at: now,
+            additions,
+            removals,
+            added_lines,
+            notify_customer: false,
+            staff_note: String::new(),
+        };
+        draft.updated_at = now;
+        let pending = pending.finish();
+        self.commit(pending, draft);
+        Ok(edit)
+    }
+
+    /// Sets one line's quantity: an [`edit`](Self::edit) of one op.
+    pub fn set_quantity(
+        &mut self,
+        order: OrderId,
+        line: LineId,
+        quantity: u32,
+        now: Timestamp,
+    ) -> Result<OrderEdit, ShopifyError> {
+        self.edit(order, &[EditOp::SetQuantity { line, quantity }], now)
+    }
+
+    /// Adds one line for a SKU: an [`edit`](Self::edit) of one op. The new line's id
+    /// is `added_lines[0]` of the result.
+    pub fn add_line(
+        &mut self,
+        order: OrderId,
+        line: Option<LineId>,
+        sku: &str,
+        quantity: u32,
+        now: Timestamp,
+    ) -> Result<OrderEdit, ShopifyError> {
+        let op = EditOp::AddLine {
+            line,
+            item: ItemRef::Sku(sku.to_owned()),
+            quantity,
+        };
+        self.edit(order, &[op], now)
+    }
+
+    /// Creates a refund. `return` takes fulfilled units (reducing `current_quantity`
+    /// and `fulfilled_quantity`); `cancel`, `no_restock` and `legacy_restock` take
+    /// unfulfilled units (reducing `current_quantity`); no lines refunds money only.
+    ///
+    /// The financial status becomes `refunded` when no line has units left, else
+    /// `partially_refunded` (the store keeps no money amounts).
+    pub fn refund(
+        &mut self,
+        order: OrderId,
+        lines: &[RefundLineRequest],
+        note: Option<&str>,
+        now: Timestamp,
+    ) -> Result<&Refund, ShopifyError> {
+        let mut draft = self.order(order)?.clone();
+        let name = draft.name.clone();
+        let mut next = self.next;
+        let mut refund_line_items = Vec::with_capacity(lines.len());
+        for req in lines {
+            let l = find_line(&mut draft, req.line)?;
+            if req.quantity == 0 {
+                return Err(ShopifyError::ZeroQuantity {
+                    order: name,
+                    target: line_target(req.line),
+                    action: "a refund",
+                });
+            }
+            match req.restock_type {
+                RestockType::Return => {
+                    if req.quantity > l.fulfilled_quantity {
+                        return Err(ShopifyError::ReturnExceedsFulfilled {
+                            order: name,
+                            line: req.line,
+                            requested: req.quantity,
+                            fulfilled: l.fulfilled_quantity,
+                        });
+                    }
+                    l.fulfilled_quantity -= req.quantity;
+                    l.current_quantity -= req.quantity;
+                }
+                RestockType::Cancel | RestockType::NoRestock | RestockType::LegacyRestock => {
+                    if req.quantity > l.unfulfilled_quantity() {
+                        return Err(ShopifyError::RefundExceedsUnfulfilled {
+                            order: name,
+                            line: req.line,
+                            restock_type: req.restock_type,
+                            requested: req.quantity,
+                            unfulfilled: l.unfulfilled_quantity(),
+                            fulfilled: l.fulfilled_quantity,
+                        });
+                    }
+                    l.current_quantity -= req.quantity;
+                }
+            }
+            refund_line_items.push(RefundLineItem {
+                id: take(&mut next.refund_line),
+                line_item_id: req.line,
+                quantity: req.quantity,
+                restock_type: req.restock_type,
+            });
+        }
+        draft.financial_status = if draft.line_items.iter().all(|l| l.current_quantity == 0) {
+            FinancialStatus::Refunded
+        } else {
+            FinancialStatus::PartiallyRefunded
+        };
+        draft.refunds.push(Refund {
+            id: take(&mut next.refund),
+            order_id: order,
+            created_at: now,
+            note: note.map(str::to_owned),
+            refund_line_items,
+        });
+        draft.updated_at = now;
+        self.commit((next, Vec::new(), Vec::new()), draft);
+        let refunds = &self.orders[&order].refunds;
+        Ok(&refunds[refunds.len() - 1])
+    }
+
+    /// Cancels an order: sets `cancelled_at` and `cancel_reason`. Line quantities do
+    /// not change (clients read a cancelled order's lines as 0), and neither does the
+    /// financial status; `restock` is accepted and has no effect here.
+    ///
+    /// Refused when the order is already cancelled or has fulfilled units.
+    pub fn cancel(
+        &mut self,
+        order: OrderId,
+        reason: CancelReason,
+        restock: bool,
+        now: Timestamp,
+    ) -> Result<&Order, ShopifyError> {
+        // The store keeps no inventory, so restocking changes nothing it models.
+        let _ = restock;
+        let current = self.order(order)?;
+        if current.is_cancelled() {
+            return Err(ShopifyError::AlreadyCancelled {
+                order: current.name.clone(),
+            });
+        }
+        let fulfilled = current.fulfilled_units();
+        if fulfilled > 0 {
+            return Err(ShopifyError::CancelFulfilled {
+                order: current.name.clone(),
+                fulfilled,
+            });
+        }
+        let o = self.orders.get_mut(&order).expect("checked above");
+        o.cancelled_at = Some(now);
+        o.cancel_reason = Some(reason);
+        o.updated_at = now;
+        Ok(o)
+    }
+
+    /// Archives (closes) an order. Closing a closed order changes nothing, not even
+    /// `updated_at` (Shopify answers it with the order as it is).
+    pub fn close(&mut self, order: OrderId, now: Timestamp) -> Result<&Order, ShopifyError> {
+        self.order(order)?;
+        let o = self.orders.get_mut(&order).expect("checked above");
+        if o.closed_at.is_none() {
+            o.closed_at = Some(now);
+            o.updated_at = now;
+        }
+        Ok(o)
+    }
+
+    /// Unarchives (opens) an order. Opening an open order changes nothing.
+    pub fn open(&mut self, order: OrderId, now: Timestamp) -> Result<&Order, ShopifyError> {
+        self.order(order)?;
+        let o = self.orders.get_mut(&order).expect("checked above");
+        if o.closed_at.is_some() {
+            o.closed_at = None;
+            o.updated_at = now;
+        }
+        Ok(o)
+    }
+
+    /// Deletes an order and returns it. Refused unless it is archived or cancelled.
+    ///
+    /// Its line item ids become free again; ids the store allocated are never reused.
+    pub fn delete(&mut self, order: OrderId) -> Result<Order, ShopifyError> {
+        let current = self.order(order)?;
+        if !current.is_closed() && !current.is_cancelled() {
+            return Err(ShopifyError::DeleteOpen {
+                order: current.name.clone(),
+            });
+        }
+        let removed = self.orders.remove(&order).expect("checked above");
+        for l in &removed.line_items {
+            self.line_owner.remove(&l.id);
+        }
+        Ok(removed)
+    }
+
+    /// Fulfils `quantity` units of a line. Refused on a cancelled order, for 0 units,
+    /// and for more units than are unfulfilled. Archived orders can be fulfilled.
+    pub fn fulfill(
+        &mut self,
+        order: OrderId,
+        line: LineId,
+        quantity: u32,
+        now: Timestamp,
+    ) -> Result<&Order, ShopifyError> {
+        let current = self.order(order)?;
+        if current.is_cancelled() {
+            return Err(ShopifyError::FulfillCancelled {
+                order: current.name.clone(),
+            });
+        }
+        let mut draft = current.clone();
+        let name = draft.name.clone();
+        let l = find_line(&mut draft, line)?;
+        if quantity == 0 {
+            return Err(ShopifyError::ZeroQuantity {
+                order: name,
+                target: line_target(line),
+                action: "a fulfilment",
+            });
+        }
+        if quantity > l.unfulfilled_quantity() {
+            return Err(ShopifyError::FulfillExceedsUnfulfilled {
+                order: name,
+                line,
+                requested: quantity,
+                unfulfilled: l.unfulfilled_quantity(),
+            });
+        }
+        l.fulfilled_quantity += quantity;
+        draft.updated_at = now;
+        self.orders.insert(order, draft);
+        Ok(&self.orders[&order])
+    }
+}

@@ -1,0 +1,964 @@
+//! Unit tests: every operation, every refusal, and the JSON shape.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+
+use crate::*;
+
+/// The scenario start instant plus `minutes`.
+fn t(minutes: i64) -> Timestamp {
+    let start: Timestamp = "2026-01-01T09:00:00Z".parse().unwrap();
+    start + SignedDuration::from_mins(minutes)
+}
+
+fn line(id: LineId, sku: &str, quantity: u32, fulfilled: u32) -> NewLine {
+    NewLine {
+        id,
+        sku: sku.into(),
+        quantity,
+        fulfilled,
+    }
+}
+
+fn new_order(id: OrderId, lines: Vec<NewLine>) -> NewOrder {
+    NewOrder {
+        id,
+        name: None,
+        financial_status: FinancialStatus::Paid,
+        lines,
+    }
+}
+
+/// Order 1001: line 11 CHAIR ×5 (none fulfilled), line 12 TABLE ×3 (2 fulfilled).
+/// Order 1002: line 21 CHAIR ×2, line 22 LAMP ×1 (none fulfilled).
+fn store() -> Store {
+    Store::with_orders(
+        &[
+            new_order(1001, vec![line(11, "CHAIR", 5, 0), line(12, "TABLE", 3, 2)]),
+            new_order(1002, vec![line(21, "CHAIR", 2, 0), line(22, "LAMP", 1, 0)]),
+        ],
+        t(0),
+    )
+    .unwrap()
+}
+
+fn current(store: &Store, order: OrderId, line: LineId) -> u32 {
+    store
+        .order(order)
+        .unwrap()
+        .line(line)
+        .unwrap()
+        .current_quantity
+}
+
+/// Runs a change that must be refused and checks the store did not change.
+#[track_caller]
+fn refused(store: &mut Store, change: impl FnOnce(&mut Store) -> ShopifyError) -> ShopifyError {
+    let before = store.clone();
+    let err = change(store);
+    assert_eq!(
+        *store, before,
+        "a refused change must change nothing: {err}"
+    );
+    err
+}
+
+fn req(line: LineId, quantity: u32, restock_type: RestockType) -> RefundLineRequest {
+    RefundLineRequest {
+        line,
+        quantity,
+        restock_type,
+    }
+}
+
+// ----- create ------------------------------------------------------------------
+
+#[test]
+fn create_order_sets_every_field() {
+    let s = store();
+    let o = s.order(1001).unwrap();
+    assert_eq!(o.name, "#1001");
+    assert_eq!(o.order_number, 1001);
+    assert_eq!(o.financial_status, FinancialStatus::Paid);
+    assert_eq!((o.created_at, o.updated_at), (t(0), t(0)));
+    assert_eq!(
+        (o.cancelled_at, o.cancel_reason, o.closed_at),
+        (None, None, None)
+    );
+    assert!(o.refunds.is_empty());
+    let l = o.line(12).unwrap();
+    assert_eq!((l.sku.as_str(), l.title.as_str()), ("TABLE", "TABLE"));
+    assert_eq!(
+        (l.quantity, l.current_quantity, l.fulfilled_quantity),
+        (3, 3, 2)
+    );
+    assert_eq!(o.fulfillable_quantity(l), 1);
+    assert_eq!(o.effective_quantity(l), 3);
+    assert_eq!(s.order_of_line(22), Some(1002));
+    assert_eq!(s.order_of_line(99), None);
+}
+
+#[test]
+fn order_number_is_the_number_in_the_name_else_the_id() {
+    assert_eq!(Order::order_number_for(7, "#1001"), 1001);
+    assert_eq!(Order::order_number_for(7, "Order 12"), 7);
+    assert_eq!(Order::order_number_for(7, "#12a"), 7);
+    assert_eq!(Order::order_number_for(7, "#"), 7);
+    let mut s = Store::new();
+    let mut o = new_order(5, vec![line(1, "A", 1, 0)]);
+    o.name = Some("#42".into());
+    assert_eq!(s.create_order(&o, t(0)).unwrap().order_number, 42);
+}
+
+#[test]
+fn variants_are_one_per_sku_in_order_of_first_appearance() {
+    let mut s = store();
+    assert_eq!(s.variant_for_sku("CHAIR"), Some(1));
+    assert_eq!(s.variant_for_sku("TABLE"), Some(2));
+    assert_eq!(s.variant_for_sku("LAMP"), Some(3));
+    assert_eq!(s.sku_for_variant(2), Some("TABLE"));
+    assert_eq!(s.sku_for_variant(9), None);
+    assert_eq!(s.order(1002).unwrap().line(21).unwrap().variant_id, 1);
+    s.add_line(1002, None, "SOFA", 1, t(1)).unwrap();
+    assert_eq!(
+        s.variants().collect::<Vec<_>>(),
+        [(1, "CHAIR"), (2, "TABLE"), (3, "LAMP"), (4, "SOFA")]
+    );
+}
+
+#[test]
+fn orders_are_read_in_id_order() {
+    let mut s = Store::new();
+    for id in [30, 10, 20] {
+        s.create_order(&new_order(id, vec![line(id, "A", 1, 0)]), t(0))
+            .unwrap();
+    }
+    let ids: Vec<_> = s.orders().map(|o| o.id).collect();
+    assert_eq!(ids, [10, 20, 30]);
+}
+
+#[test]
+fn create_order_refusals() {
+    let mut s = store();
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1001, vec![line(99, "A", 1, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err, ShopifyError::DuplicateOrder { order: 1001 });
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(21, "A", 1, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 21 already exists (in order #1002); line item ids are unique in the store"
+    );
+
+    let err = refused(&mut s, |s| {
+        let o = new_order(1003, vec![line(31, "NEW", 1, 0), line(31, "A", 1, 0)]);
+        s.create_order(&o, t(1)).unwrap_err()
+    });
+    assert!(matches!(err, ShopifyError::DuplicateLine { line: 31, ref owner } if owner == "#1003"));
+
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![]), t(1)).unwrap_err()
+    });
+    assert_eq!(err.to_string(), "order #1003 needs at least one line item");
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "A", 2, 3)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 31 of order #1003: 3 units cannot be fulfilled when only 2 are ordered"
+    );
+
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "A", 0, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 31 of order #1003: a line item needs a quantity of at least 1"
+    );
+
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "", 1, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::EmptySku {
+            order: "#1003".into()
+        }
+    );
+
+    // A refused order allocates no variant: the next new SKU gets the next id.
+    s.create_order(&new_order(1003, vec![line(31, "DESK", 1, 0)]), t(1))
+        .unwrap();
+    assert_eq!(s.variant_for_sku("DESK"), Some(4));
+}
+
+// ----- edit --------------------------------------------------------------------
+
+#[test]
+fn lowering_a_quantity_lowers_current_quantity_only() {
+    let mut s = store();
+    let edit = s.set_quantity(1001, 11, 3, t(1)).unwrap();
+    let o = s.order(1001).unwrap();
+    let l = o.line(11).unwrap();
+    assert_eq!((l.quantity, l.current_quantity), (5, 3));
+    assert_eq!(o.updated_at, t(1));
+    assert_eq!(o.created_at, t(0));
+    assert_eq!(edit.id, 1);
+    assert_eq!(edit.order_id, 1001);
+    assert_eq!(edit.created_at, t(1));
+    assert!(edit.additions.is_empty());
+    assert_eq!(edit.removals, [LineDelta { id: 11, delta: 2 }]);
+    assert!(edit.added_lines.is_empty());
+}
+
+#[test]
+fn raising_a_quantity_raises_current_quantity_on_the_same_line() {
+    let mut s = store();
+    let edit = s.set_quantity(1001, 11, 8, t(1)).unwrap();
+    let l = s.order(1001).unwrap().line(11).unwrap().clone();
+    assert_eq!((l.quantity, l.current_quantity), (5, 8));
+    assert_eq!(edit.additions, [LineDelta { id: 11, delta: 3 }]);
+    assert_eq!(s.order(1001).unwrap().line_items.len(), 2);
+}
+
+#[test]
+fn quantity_zero_removes_the_line_which_stays_with_zero() {
+    let mut s = store();
+    s.set_quantity(1002, 22, 0, t(1)).unwrap();
+    let o = s.order(1002).unwrap();
+    let l = o.line(22).unwrap();
+    assert_eq!((l.quantity, l.current_quantity), (1, 0));
+    assert_eq!(o.effective_quantity(l), 0);
+    assert_eq!(o.line_items.len(), 2);
+    // It can be raised again.
+    s.set_quantity(1002, 22, 2, t(2)).unwrap();
+    assert_eq!(current(&s, 1002, 22), 2);
+}
+
+#[test]
+fn an_edit_cannot_go_below_the_fulfilled_units() {
+    let mut s = store();
+    let err = refused(&mut s, |s| s.set_quantity(1001, 12, 1, t(1)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "line item 12 of order #1001: only 1 unfulfilled units can be edited; 2 are fulfilled, so the quantity cannot go below 2 (asked 1)"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+    // Down to exactly the fulfilled units is fine.
+    s.set_quantity(1001, 12, 2, t(1)).unwrap();
+    let o = s.order(1001).unwrap();
+    assert_eq!(o.fulfillable_quantity(o.line(12).unwrap()), 0);
+}
+
+#[test]
+fn add_line_allocates_an_id_above_every_line_seen() {
+    let mut s = store();
+    let edit = s.add_line(1001, None, "SOFA", 2, t(1)).unwrap();
+    assert_eq!(edit.added_lines, [23]);
+    assert_eq!(edit.additions, [LineDelta { id: 23, delta: 2 }]);
+    let o = s.order(1001).unwrap();
+    let l = o.line(23).unwrap();
+    assert_eq!(
+        (
+            l.sku.as_str(),
+            l.variant_id,
+            l.quantity,
+            l.current_quantity,
+            l.fulfilled_quantity
+        ),
+        ("SOFA", 4, 2, 2, 0)
+    );
+    assert_eq!(o.line_items.last().unwrap().id, 23);
+    assert_eq!(s.order_of_line(23), Some(1001));
+
+    // An explicit id, then an allocated one above it.
+    s.add_line(1002, Some(100), "CHAIR", 1, t(2)).unwrap();
+    assert_eq!(s.order(1002).unwrap().line(100).unwrap().variant_id, 1);
+    let edit = s.add_line(1002, None, "CHAIR", 1, t(3)).unwrap();
+    assert_eq!(edit.added_lines, [101]);
+    assert_eq!(edit.id, 3);
+}
+
+#[test]
+fn add_line_by_variant() {
+    let mut s = store();
+    let op = EditOp::AddLine {
+        line: Some(50),
+        item: ItemRef::Variant(3),
+        quantity: 4,
+    };
+    s.edit(1001, &[op], t(1)).unwrap();
+    assert_eq!(s.order(1001).unwrap().line(50).unwrap().sku, "LAMP");
+
+    let op = EditOp::AddLine {
+        line: None,
+        item: ItemRef::Variant(99),
+        quantity: 1,
+    };
+    let err = refused(&mut s, |s| s.edit(1001, &[op], t(2)).unwrap_err());
+    assert_eq!(err, ShopifyError::VariantNotFound { variant: 99 });
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn add_line_refusals() {
+    let mut s = store();
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, Some(21), "A", 1, t(1)).unwrap_err()
+    });
+    assert!(matches!(err, ShopifyError::DuplicateLine { line: 21, ref owner } if owner == "#1002"));
+
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, None, "SOFA", 0, t(1)).unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "new line item (SKU SOFA) of order #1001: a new line item needs a quantity of at least 1"
+    );
+
+    let err = refused(&mut s, |s| s.add_line(1001, None, "", 1, t(1)).unwrap_err());
+    assert!(matches!(err, ShopifyError::EmptySku { .. }));
+
+    // Two explicit lines with the same id in one batch.
+    let add = |line| EditOp::AddLine {
+        line: Some(line),
+        item: ItemRef::Sku("A".into()),
+        quantity: 1,
+    };
+    let err = refused(&mut s, |s| {
+        s.edit(1001, &[add(60), add(60)], t(1)).unwrap_err()
+    });
+    assert!(matches!(err, ShopifyError::DuplicateLine { line: 60, ref owner } if owner == "#1001"));
+}
+
+#[test]
+fn a_refused_batch_changes_nothing_and_allocates_nothing() {
+    let mut s = store();
+    let ops = [
+        EditOp::SetQuantity {
+            line: 11,
+            quantity: 1,
+        },
+        EditOp::AddLine {
+            line: None,
+            item: ItemRef::Sku("SOFA".into()),
+            quantity: 1,
+        },
+        EditOp::SetQuantity {
+            line: 12,
+            quantity: 0,
+        },
+    ];
+    let err = refused(&mut s, |s| s.edit(1001, &ops, t(1)).unwrap_err());
+    assert!(matches!(
+        err,
+        ShopifyError::EditBelowFulfilled { line: 12, .. }
+    ));
+    assert_eq!(s.variant_for_sku("SOFA"), None);
+    // The ids a refused batch would have used are still free.
+    let edit = s.add_line(1001, None, "SOFA", 1, t(2)).unwrap();
+    assert_eq!((edit.id, edit.added_lines[0]), (1, 23));
+    assert_eq!(s.variant_for_sku("SOFA"), Some(4));
+}
+
+#[test]
+fn a_batch_applies_in_order_and_reports_net_deltas() {
+    let mut s = store();
+    let ops = [
+        EditOp::SetQuantity {
+            line: 11,
+            quantity: 9,
+        },
+        EditOp::AddLine {
+            line: Some(70),
+            item: ItemRef::Sku("SOFA".into()),
+            quantity: 2,
+        },
+        EditOp::SetQuantity {
+            line: 11,
+            quantity: 4,
+        },
+        EditOp::SetQuantity {
+            line: 70,
+            quantity: 3,
+        },
+        EditOp::SetQuantity {
+            line: 12,
+            quantity: 3,
+        },
+    ];
+    let edit = s.edit(1001, &ops, t(1)).unwrap();
+    assert_eq!(edit.additions, [LineDelta { id: 70, delta: 3 }]);
+    assert_eq!(edit.removals, [LineDelta { id: 11, delta: 1 }]);
+    assert_eq!(edit.added_lines, [70]);
+    let l = s.order(1001).unwrap().line(70).unwrap().clone();
+    assert_eq!((l.quantity, l.current_quantity), (2, 3));
+}
+
+#[test]
+fn an_empty_batch_is_an_edit_without_changes() {
+    let mut s = store();
+    let edit = s.edit(1001, &[], t(1)).unwrap();
+    assert!(edit.additions.is_empty() && edit.removals.is_empty());
+    assert_eq!(s.order(1001).unwrap().updated_at, t(1));
+}
+
+#[test]
+fn cancelled_and_archived_orders_cannot_be_edited() {
+    let mut s = store();
+    s.cancel(1002, CancelReason::Customer, false, t(1)).unwrap();
+    let err = refused(&mut s, |s| s.set_quantity(1002, 21, 1, t(2)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "order #1002 is cancelled and cannot be edited"
+    );
+
+    s.close(1001, t(3)).unwrap();
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, None, "A", 1, t(4)).unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "order #1001 is archived and cannot be edited; unarchive (open) it first"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+    s.open(1001, t(5)).unwrap();
+    s.set_quantity(1001, 11, 1, t(6)).unwrap();
+}
+
+#[test]
+fn unknown_orders_and_lines_are_not_found() {
+    let mut s = store();
+    let err = refused(&mut s, |s| s.set_quantity(9, 11, 1, t(1)).unwrap_err());
+    assert_eq!(err.to_string(), "order 9 not found");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let err = refused(&mut s, |s| s.set_quantity(1001, 21, 1, t(1)).unwrap_err());
+    assert_eq!(err.to_string(), "order #1001 has no line item 21");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    for err in [
+        s.close(9, t(1)).unwrap_err(),
+        s.open(9, t(1)).unwrap_err(),
+        s.cancel(9, CancelReason::Other, false, t(1)).unwrap_err(),
+        s.delete(9).unwrap_err(),
+        s.fulfill(9, 11, 1, t(1)).unwrap_err(),
+        s.refund(9, &[], None, t(1)).unwrap_err(),
+        s.fulfill(1001, 99, 1, t(1)).unwrap_err(),
+        s.refund(1001, &[req(99, 1, RestockType::Cancel)], None, t(1))
+            .unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+    assert_eq!(s, store());
+}
+
+#[test]
+fn order_edit_webhook_json() {
+    let mut s = store();
+    let mut edit = s
+        .edit(
+            1001,
+            &[
+                EditOp::SetQuantity {
+                    line: 11,
+                    quantity: 2,
+                },
+                EditOp::AddLine {
+                    line: None,
+                    item: ItemRef::Sku("SOFA".into()),
+                    quantity: 1,
+                },
+            ],
+            t(1),
+        )
+        .unwrap();
+    edit.staff_note = "customer called".into();
+    assert_eq!(
+        edit.to_webhook_json(),
+        json!({"order_edit": {
+            "id": 1,
+            "app_id": null,
+            "created_at": "2026-01-01T09:01:00Z",
+            "committed_at": "2026-01-01T09:01:00Z",
+            "notify_customer": false,
+            "order_id": 1001,
+            "staff_note": "customer called",
+            "user_id": null,
+            "line_items": {
+                "additions": [{"id": 23, "delta": 1}],
+                "removals": [{"id": 11, "delta": 3}],
+            },
+            "discounts": {"additions": [], "removals": []},
+            "shipping_lines": {"additions": [], "removals": []},
+        }})
+    );
+}
+
+// ----- refund ------------------------------------------------------------------
+
+#[test]
+fn refunding_unfulfilled_units_reduces_current_quantity() {
+    for restock in [
+        RestockType::Cancel,
+        RestockType::NoRestock,
+        RestockType::LegacyRestock,
+    ] {
+        let mut s = store();
+        let r = s
+            .refund(
+                1001,
+                &[req(11, 2, restock), req(12, 1, restock)],
+                Some("sorry"),
+                t(1),
+            )
+            .unwrap()
+            .clone();
+        assert_eq!((r.id, r.order_id, r.created_at), (1, 1001, t(1)));
+        assert_eq!(r.note.as_deref(), Some("sorry"));
+        assert_eq!(
+            r.refund_line_items,
+            [
+                RefundLineItem {
+                    id: 1,
+                    line_item_id: 11,
+                    quantity: 2,
+                    restock_type: restock
+                },
+                RefundLineItem {
+                    id: 2,
+                    line_item_id: 12,
+                    quantity: 1,
+                    restock_type: restock
+                },
+            ]
+        );
+        let o = s.order(1001).unwrap();
+        assert_eq!((current(&s, 1001, 11), current(&s, 1001, 12)), (3, 2));
+        assert_eq!(o.line(12).unwrap().fulfilled_quantity, 2);
+        assert_eq!(o.line(11).unwrap().quantity, 5);
+        assert_eq!(o.financial_status, FinancialStatus::PartiallyRefunded);
+        assert_eq!(o.updated_at, t(1));
+    }
+}
+
+#[test]
+fn a_return_takes_fulfilled_units() {
+    let mut s = store();
+    s.refund(1001, &[req(12, 2, RestockType::Return)], None, t(1))
+        .unwrap();
+    let l = s.order(1001).unwrap().line(12).unwrap();
+    assert_eq!(
+        (l.quantity, l.current_quantity, l.fulfilled_quantity),
+        (3, 1, 0)
+    );
+    assert_eq!(l.fulfillment_status(), None);
+}
+
+#[test]
+fn a_refund_of_money_only_changes_no_quantity() {
+    let mut s = store();
+    let r = s.refund(1002, &[], None, t(1)).unwrap();
+    assert!(r.is_money_only());
+    let o = s.order(1002).unwrap();
+    assert_eq!((current(&s, 1002, 21), current(&s, 1002, 22)), (2, 1));
+    assert_eq!(o.financial_status, FinancialStatus::PartiallyRefunded);
+    assert_eq!(o.refunds.len(), 1);
+}
+
+#[test]
+fn refunding_everything_makes_the_order_refunded() {
+    let mut s = store();
+    s.refund(
+        1002,
+        &[
+            req(21, 2, RestockType::Cancel),
+            req(22, 1, RestockType::NoRestock),
+        ],
+        None,
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(
+        s.order(1002).unwrap().financial_status,
+        FinancialStatus::Refunded
+    );
+}
+
+#[test]
+fn refund_refusals_change_nothing() {
+    let mut s = store();
+    let err = refused(&mut s, |s| {
+        s.refund(1001, &[req(12, 2, RestockType::Cancel)], None, t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 12 of order #1001: only 1 unfulfilled units can be refunded with restock type cancel; asked 2 (2 are fulfilled: refund those with restock type return)"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+
+    let err = refused(&mut s, |s| {
+        s.refund(1001, &[req(11, 1, RestockType::Return)], None, t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 11 of order #1001: only 0 fulfilled units can be returned; asked 1"
+    );
+
+    let err = refused(&mut s, |s| {
+        s.refund(1001, &[req(11, 0, RestockType::Cancel)], None, t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 11 of order #1001: a refund needs a quantity of at least 1"
+    );
+
+    // The same line twice: together they exceed what is unfulfilled.
+    let err = refused(&mut s, |s| {
+        s.refund(
+            1001,
+            &[
+                req(11, 3, RestockType::Cancel),
+                req(11, 3, RestockType::NoRestock),
+            ],
+            None,
+            t(1),
+        )
+        .unwrap_err()
+    });
+    assert!(matches!(
+        err,
+        ShopifyError::RefundExceedsUnfulfilled {
+            unfulfilled: 2,
+            requested: 3,
+            ..
+        }
+    ));
+
+    // A good line then a bad one: nothing refunded, no id used.
+    refused(&mut s, |s| {
+        s.refund(
+            1001,
+            &[
+                req(11, 1, RestockType::Cancel),
+                req(12, 3, RestockType::Return),
+            ],
+            None,
+            t(1),
+        )
+        .unwrap_err()
+    });
+    assert_eq!(s.refund(1001, &[], None, t(2)).unwrap().id, 1);
+}
+
+#[test]
+fn refunds_can_be_read_back() {
+    let mut s = store();
+    s.refund(1001, &[req(11, 1, RestockType::Cancel)], None, t(1))
+        .unwrap();
+    s.refund(1002, &[], None, t(2)).unwrap();
+    s.refund(1001, &[], Some("goodwill"), t(3)).unwrap();
+    let ids: Vec<_> = s.refunds(1001).unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 3]);
+    assert_eq!(
+        s.get_refund(1001, 3).unwrap().note.as_deref(),
+        Some("goodwill")
+    );
+    let err = s.get_refund(1001, 2).unwrap_err();
+    assert_eq!(err.to_string(), "order #1001 has no refund 2");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert_eq!(s.refunds(9).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn refund_rest_json() {
+    let mut s = store();
+    s.refund(1001, &[req(12, 1, RestockType::Return)], None, t(1))
+        .unwrap();
+    let o = s.order(1001).unwrap();
+    let j = o.refunds[0].to_rest_json(o);
+    assert_eq!(j["id"], 1);
+    assert_eq!(j["admin_graphql_api_id"], "gid://shopify/Refund/1");
+    assert_eq!(j["order_id"], 1001);
+    assert_eq!(j["created_at"], "2026-01-01T09:01:00Z");
+    assert_eq!(j["note"], json!(null));
+    assert_eq!(j["restock"], true);
+    let rli = &j["refund_line_items"][0];
+    assert_eq!(rli["id"], 1);
+    assert_eq!(rli["line_item_id"], 12);
+    assert_eq!(rli["quantity"], 1);
+    assert_eq!(rli["restock_type"], "return");
+    assert_eq!(rli["line_item"]["id"], 12);
+    assert_eq!(rli["line_item"]["current_quantity"], 2);
+    assert_eq!(o.to_rest_json()["refunds"][0], j);
+}
+
+// ----- cancel, close, open, delete ---------------------------------------------
+
+#[test]
+fn cancel_keeps_current_quantity_and_zeroes_effective_quantity() {
+    let mut s = store();
+    let o = s.cancel(1002, CancelReason::Inventory, true, t(1)).unwrap();
+    assert!(o.is_cancelled());
+    assert_eq!(o.cancelled_at, Some(t(1)));
+    assert_eq!(o.cancel_reason, Some(CancelReason::Inventory));
+    assert_eq!(o.updated_at, t(1));
+    assert_eq!(o.financial_status, FinancialStatus::Paid);
+    let l = o.line(21).unwrap();
+    assert_eq!(l.current_quantity, 2);
+    assert_eq!(o.effective_quantity(l), 0);
+    assert_eq!(o.fulfillable_quantity(l), 0);
+    assert!(!o.is_closed());
+}
+
+#[test]
+fn cancel_refusals() {
+    let mut s = store();
+    let err = refused(&mut s, |s| {
+        s.cancel(1001, CancelReason::Other, false, t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "order #1001 cannot be cancelled: 2 units are fulfilled (an order with fulfilled items cannot be cancelled; refund them instead)"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+
+    s.cancel(1002, CancelReason::Other, false, t(1)).unwrap();
+    let err = refused(&mut s, |s| {
+        s.cancel(1002, CancelReason::Fraud, false, t(2))
+            .unwrap_err()
+    });
+    assert_eq!(err.to_string(), "order #1002 is already cancelled");
+
+    // Returning the fulfilled units makes the order cancellable.
+    s.refund(1001, &[req(12, 2, RestockType::Return)], None, t(3))
+        .unwrap();
+    s.cancel(1001, CancelReason::Customer, false, t(4)).unwrap();
+}
+
+#[test]
+fn close_and_open_are_idempotent() {
+    let mut s = store();
+    let o = s.close(1001, t(1)).unwrap();
+    assert_eq!((o.closed_at, o.updated_at), (Some(t(1)), t(1)));
+    assert!(o.is_closed());
+    let o = s.close(1001, t(2)).unwrap();
+    assert_eq!((o.closed_at, o.updated_at), (Some(t(1)), t(1)));
+    let o = s.open(1001, t(3)).unwrap();
+    assert_eq!((o.closed_at, o.updated_at), (None, t(3)));
+    let o = s.open(1001, t(4)).unwrap();
+    assert_eq!((o.closed_at, o.updated_at), (None, t(3)));
+}
+
+#[test]
+fn only_archived_or_cancelled_orders_can_be_deleted() {
+    let mut s = store();
+    let err = refused(&mut s, |s| s.delete(1001).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "order #1001 cannot be deleted: only an archived (closed) or cancelled order can be deleted; archive or cancel it first"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+
+    s.close(1001, t(1)).unwrap();
+    let gone = s.delete(1001).unwrap();
+    assert_eq!(gone.id, 1001);
+    assert_eq!(s.order(1001).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(s.order_of_line(11), None);
+
+    s.cancel(1002, CancelReason::Other, false, t(2)).unwrap();
+    s.delete(1002).unwrap();
+    assert_eq!(s.orders().count(), 0);
+
+    // Line ids of deleted orders are free again; allocated ids still count up.
+    s.create_order(&new_order(1001, vec![line(11, "CHAIR", 1, 0)]), t(3))
+        .unwrap();
+    let edit = s.add_line(1001, None, "CHAIR", 1, t(4)).unwrap();
+    assert_eq!(edit.added_lines, [23]);
+}
+
+// ----- fulfill -----------------------------------------------------------------
+
+#[test]
+fn fulfilling_units_moves_the_fulfilment_status() {
+    let mut s = store();
+    let o = s.order(1002).unwrap();
+    assert_eq!(o.fulfillment_status(), None);
+    let o = s.fulfill(1002, 21, 1, t(1)).unwrap();
+    assert_eq!(o.updated_at, t(1));
+    assert_eq!(o.fulfillment_status(), Some(FulfillmentStatus::Partial));
+    assert_eq!(
+        o.line(21).unwrap().fulfillment_status(),
+        Some(FulfillmentStatus::Partial)
+    );
+    s.fulfill(1002, 21, 1, t(2)).unwrap();
+    let o = s.fulfill(1002, 22, 1, t(3)).unwrap();
+    assert_eq!(
+        o.line(21).unwrap().fulfillment_status(),
+        Some(FulfillmentStatus::Fulfilled)
+    );
+    assert_eq!(o.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+    assert_eq!(o.fulfillable_quantity(o.line(21).unwrap()), 0);
+}
+
+#[test]
+fn removed_lines_do_not_hold_back_a_fulfilled_status() {
+    let mut s = store();
+    s.set_quantity(1001, 11, 0, t(1)).unwrap();
+    s.fulfill(1001, 12, 1, t(2)).unwrap();
+    assert_eq!(
+        s.order(1001).unwrap().fulfillment_status(),
+        Some(FulfillmentStatus::Fulfilled)
+    );
+}
+
+#[test]
+fn fulfil_refusals() {
+    let mut s = store();
+    let err = refused(&mut s, |s| s.fulfill(1001, 12, 2, t(1)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "line item 12 of order #1001: only 1 units are unfulfilled; cannot fulfil 2"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+    let err = refused(&mut s, |s| s.fulfill(1001, 11, 0, t(1)).unwrap_err());
+    assert!(matches!(err, ShopifyError::ZeroQuantity { .. }));
+
+    s.cancel(1002, CancelReason::Other, false, t(1)).unwrap();
+    let err = refused(&mut s, |s| s.fulfill(1002, 21, 1, t(2)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "order #1002 is cancelled and cannot be fulfilled"
+    );
+
+    // Archived orders can still be fulfilled.
+    s.close(1001, t(3)).unwrap();
+    s.fulfill(1001, 11, 5, t(4)).unwrap();
+}
+
+// ----- JSON and errors ---------------------------------------------------------
+
+#[test]
+fn order_rest_json_has_every_documented_field() {
+    let mut s = store();
+    s.refund(1001, &[req(11, 1, RestockType::Cancel)], None, t(1))
+        .unwrap();
+    let j = s.order(1001).unwrap().to_rest_json();
+    assert_eq!(j["id"], 1001);
+    assert_eq!(j["admin_graphql_api_id"], "gid://shopify/Order/1001");
+    assert_eq!(j["name"], "#1001");
+    assert_eq!(j["order_number"], 1001);
+    assert_eq!(j["created_at"], "2026-01-01T09:00:00Z");
+    assert_eq!(j["updated_at"], "2026-01-01T09:01:00Z");
+    assert_eq!(j["cancelled_at"], json!(null));
+    assert_eq!(j["cancel_reason"], json!(null));
+    assert_eq!(j["closed_at"], json!(null));
+    assert_eq!(j["financial_status"], "partially_refunded");
+    assert_eq!(j["fulfillment_status"], "partial");
+    assert_eq!(j["refunds"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        j["line_items"][0],
+        json!({
+            "id": 11,
+            "admin_graphql_api_id": "gid://shopify/LineItem/11",
+            "variant_id": 1,
+            "sku": "CHAIR",
+            "title": "CHAIR",
+            "name": "CHAIR",
+            "quantity": 5,
+            "current_quantity": 4,
+            "fulfillable_quantity": 4,
+            "fulfillment_status": null,
+        })
+    );
+    assert_eq!(j["line_items"][1]["fulfillment_status"], "partial");
+    assert_eq!(j["line_items"][1]["fulfillable_quantity"], 1);
+}
+
+#[test]
+fn cancelled_order_json_keeps_current_quantity() {
+    let mut s = store();
+    s.cancel(1002, CancelReason::Customer, false, t(1)).unwrap();
+    s.close(1002, t(2)).unwrap();
+    let j = s.order(1002).unwrap().to_rest_json();
+    assert_eq!(j["cancelled_at"], "2026-01-01T09:01:00Z");
+    assert_eq!(j["cancel_reason"], "customer");
+    assert_eq!(j["closed_at"], "2026-01-01T09:02:00Z");
+    assert_eq!(j["fulfillment_status"], json!(null));
+    assert_eq!(j["line_items"][0]["quantity"], 2);
+    assert_eq!(j["line_items"][0]["current_quantity"], 2);
+    assert_eq!(j["line_items"][0]["fulfillable_quantity"], 0);
+}
+
+#[test]
+fn json_is_the_same_bytes_for_the_same_calls() {
+    let run = || {
+        let mut s = store();
+        s.add_line(1001, None, "SOFA", 2, t(1)).unwrap();
+        s.refund(1001, &[req(12, 1, RestockType::Return)], Some("n"), t(2))
+            .unwrap();
+        s.order(1001).unwrap().to_rest_json().to_string()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn error_kinds_map_to_http_statuses() {
+    assert_eq!(ErrorKind::NotFound.http_status(), 404);
+    assert_eq!(ErrorKind::Unprocessable.http_status(), 422);
+    assert_eq!(ErrorKind::Invalid.http_status(), 400);
+    let err = ShopifyError::invalid_quantity(-1);
+    assert_eq!(
+        err.to_string(),
+        "quantity must be a whole number ≥ 0; got -1"
+    );
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+}
+
+#[test]
+fn quantities_from_json_are_whole_numbers_at_least_zero() {
+    for (value, want) in [
+        (json!(0), Some(0)),
+        (json!(3), Some(3)),
+        (json!(3.0), Some(3)),
+        (json!("4"), Some(4)),
+        (json!(4_294_967_295_u64), Some(u32::MAX)),
+        (json!(4_294_967_296_u64), None),
+        (json!(-1), None),
+        (json!(2.5), None),
+        (json!("two"), None),
+        (json!("-1"), None),
+        (json!(""), None),
+        (json!(null), None),
+        (json!([1]), None),
+    ] {
+        let got = quantity_from_json(&value);
+        match want {
+            Some(q) => assert_eq!(got, Ok(q), "{value}"),
+            None => {
+                let err = got.unwrap_err();
+                assert!(
+                    matches!(err, ShopifyError::InvalidQuantity { .. }),
+                    "{value}: {err}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        quantity_from_json(&json!(-2)).unwrap_err().to_string(),
+        "quantity must be a whole number ≥ 0; got -2"
+    );
+}

@@ -1,1 +1,128 @@
 //! Scenario files: the format QA writes, parsed and validated with locations.
+//!
+//! The contract is `scenarios.md`. A file goes through two stages, and nothing runs
+//! unless both succeed:
+//!
+//! 1. `tree`: granit-parser (the YAML parser under serde-saphyr) turns the text into a
+//!    located, untyped tree, under hard limits ([`MAX_FILE_BYTES`], [`MAX_DEPTH`],
+//!    [`MAX_NODES`]) so that no input can make us panic, hang or exhaust memory.
+//! 2. `convert`: the tree becomes a typed [`Scenario`] by hand rather than through serde,
+//!    because serde stops at the first error and QA wants every problem in the file at
+//!    once, each as `path:line:column: message` with a hint where one helps.
+
+mod ast;
+mod convert;
+mod diag;
+mod display;
+mod tree;
+
+use std::io::Read as _;
+use std::path::Path;
+
+pub use ast::{
+    DeliverySetup, Expectation, MoExpect, MoKind, MoSetup, RefundLine, Scenario, SettingsPatch,
+    SoExpect, Step, StepEntry,
+};
+pub use diag::{Diagnostic, Diagnostics, Loc};
+
+/// Largest scenario file accepted (1 MiB), checked before parsing.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+/// Deepest nesting of maps and lists accepted; a real scenario needs about 10.
+pub const MAX_DEPTH: usize = 32;
+/// Most YAML nodes a file may hold, aliases counted as expanded (stops "billion laughs").
+pub const MAX_NODES: usize = 100_000;
+/// Most problems listed for one file; the rest are counted in a last line.
+pub const MAX_DIAGNOSTICS: usize = 100;
+
+/// Parses and validates the scenario `text`, read from `path` (used in messages only).
+pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(too_large(path, text.len()));
+    }
+    let root = match tree::build(text) {
+        Ok(Some(root)) => root,
+        Ok(None) => return Err(empty(path)),
+        Err(e) => {
+            return Err(Diagnostics(vec![Diagnostic {
+                path: path.to_path_buf(),
+                loc: e.loc,
+                message: e.message,
+                hint: e.hint,
+            }]));
+        }
+    };
+    if let tree::Kind::Scalar { text, plain: true } = &root.kind
+        && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    {
+        return Err(empty(path));
+    }
+    let mut cx = convert::Cx::new(path);
+    let scenario = cx.scenario(&root);
+    let diags = cx.into_diagnostics();
+    match scenario {
+        Some(s) if diags.is_empty() => Ok(s),
+        _ if diags.is_empty() => {
+            // Every failed conversion records why; keep a message rather than a panic if not.
+            Err(Diagnostics::file(
+                path,
+                "the scenario is invalid".into(),
+                None,
+            ))
+        }
+        _ => Err(Diagnostics(diags)),
+    }
+}
+
+/// Reads the scenario file at `path` (refusing files over [`MAX_FILE_BYTES`] before
+/// reading them whole), then parses and validates it.
+pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
+    let cannot_read =
+        |e: std::io::Error| Diagnostics::file(path, format!("cannot read the file: {e}"), None);
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    if let Ok(meta) = file.metadata()
+        && meta.len() > MAX_FILE_BYTES as u64
+    {
+        return Err(too_large(
+            path,
+            usize::try_from(meta.len()).unwrap_or(usize::MAX),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_large(path, bytes.len()));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let prefix = String::from_utf8_lossy(valid);
+        let line = prefix.matches('\n').count() + 1;
+        let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostics(vec![Diagnostic {
+            path: path.to_path_buf(),
+            loc: Some(Loc::new(line, column)),
+            message: "the file is not valid UTF-8".into(),
+            hint: Some("save the file as UTF-8".into()),
+        }])
+    })?;
+    parse_scenario(path, &text)
+}
+
+fn too_large(path: &Path, len: usize) -> Diagnostics {
+    let message =
+        format!("the file is too large: {len} bytes, the limit is {MAX_FILE_BYTES} bytes (1 MiB)");
+    Diagnostics::file(
+        path,
+        message,
+        Some("split it into smaller scenarios".into()),
+    )
+}
+
+fn empty(path: &Path) -> Diagnostics {
+    Diagnostics::file(
+        path,
+        "the file is empty".into(),
+        Some("a scenario needs at least `description:` and `steps:`".into()),
+    )
+}

@@ -31,10 +31,12 @@ pub struct ScheduleLine {
 impl fmt::Display for ScheduleLine {
     /// `⚠ MO-1 · OAK-TABLE × 5 · Work in progress · Make-to-stock · hover: "…"`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mark = if self.amber { "⚠" } else { " " };
+        if self.amber {
+            f.write_str("⚠ ")?;
+        }
         write!(
             f,
-            "{mark} {} · {} × {} · {} · {}",
+            "{} · {} × {} · {} · {}",
             self.mo, self.sku, self.quantity, self.status, self.production
         )?;
         if let Some(h) = &self.hover {

@@ -36,7 +36,9 @@ fn main() {
         })
         .collect();
     let names: Vec<String> = files.iter().map(|f| snapshot_name(&scenarios, f)).collect();
-    trials.push(Trial::test("snapshots_have_scenarios", move || orphans(&snapshots, &names)));
+    trials.push(Trial::test("snapshots_have_scenarios", move || {
+        orphans(&snapshots, &names)
+    }));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -56,9 +58,13 @@ fn check_scenario(file: &Path, scenarios: &Path, snapshots: &Path) -> Result<(),
 /// CI fails on a snapshot whose scenario is gone (scenarios.md, "Snapshot").
 fn orphans(snapshots: &Path, names: &[String]) -> Result<(), Failed> {
     let mut orphans = Vec::new();
-    for entry in std::fs::read_dir(snapshots).map_err(|e| format!("{}: {e}", snapshots.display()))? {
+    for entry in
+        std::fs::read_dir(snapshots).map_err(|e| format!("{}: {e}", snapshots.display()))?
+    {
         let path = entry.map_err(|e| e.to_string())?.path();
-        let Some(file) = path.file_name().and_then(|f| f.to_str()) else { continue };
+        let Some(file) = path.file_name().and_then(|f| f.to_str()) else {
+            continue;
+        };
         if let Some(stem) = file.strip_suffix(".snap")
             && !names.iter().any(|n| n == stem)
         {

@@ -325,3 +325,18 @@ fn a_missing_field_is_an_error_not_a_guess() {
     let err = ShopifyOrder::from_value(o).unwrap_err();
     assert!(err.to_string().contains("current_quantity"), "{err}");
 }
+
+// ---- §2 settings ----
+
+#[test]
+fn scenario_defaults_sync_changes_and_skip_payment_pending() {
+    let s = Settings::default();
+    assert!(
+        s.sync_order_changes,
+        "[chosen] scenarios sync changes by default"
+    );
+    assert!(
+        !s.import_payment_pending,
+        "[doc] payment-pending orders are not imported by default"
+    );
+}

@@ -1,0 +1,161 @@
+//! The `katana-sim` binary as QA uses it: exit codes, one line per scenario, the
+//! summary, `check`, `list`, `show` and `--help`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_katana-sim"))
+}
+
+/// A fresh folder under cargo's per-target temp dir, named after the test.
+fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
+const PASSING: &str = "\
+description: A not-started MTO MO follows the new quantity.
+shopify:
+  orders:
+    - { id: 1001, lines: [ { id: 11, sku: OAK, quantity: 5 } ] }
+katana:
+  manufacturing_orders:
+    - { id: MO-1, make_to_order: { order: 1001, line: 11 } }
+steps:
+  - edit: { order: 1001, line: 11, quantity: 3 }
+  - expect: { MO-1: { quantity: 3, type: make_to_order } }
+";
+
+const FAILING: &str = "\
+description: A wrong expectation.
+shopify:
+  orders:
+    - { id: 1001, lines: [ { id: 11, sku: OAK, quantity: 5 } ] }
+katana:
+  manufacturing_orders:
+    - { id: MO-1, make_to_order: { order: 1001, line: 11 } }
+steps:
+  - edit: { order: 1001, line: 11, quantity: 3 }
+  - expect: { MO-1: { quantity: 5 } }
+";
+
+const INVALID: &str = "description: typo\nstpes: []\n";
+
+#[test]
+fn run_passes_a_passing_folder_with_one_line_per_scenario_and_a_summary() {
+    let dir = folder(
+        "pass",
+        &[
+            ("a/one.yaml", PASSING),
+            ("b/two.yml", PASSING),
+            ("notes.txt", "x"),
+        ],
+    );
+    let out = bin().arg("run").arg(&dir).output().unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert_eq!(t.lines().filter(|l| l.starts_with("ok ")).count(), 2, "{t}");
+    assert!(t.contains("one.yaml (2 steps)"), "{t}");
+    assert!(t.trim_end().ends_with("2 passed, 0 failed"), "{t}");
+}
+
+#[test]
+fn run_fails_with_the_step_and_the_difference() {
+    let dir = folder("fail", &[("ok.yaml", PASSING), ("wrong.yaml", FAILING)]);
+    let out = bin().arg("run").arg(&dir).output().unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAIL    "), "{t}");
+    assert!(
+        t.contains("wrong.yaml:10:5: step 2 failed: expect: { MO-1: { quantity: 5 } }"),
+        "{t}"
+    );
+    assert!(t.contains("MO-1.quantity: expected 5, actual 3"), "{t}");
+    assert!(t.trim_end().ends_with("1 passed, 1 failed"), "{t}");
+}
+
+#[test]
+fn run_and_check_report_invalid_files_with_their_location() {
+    let dir = folder("invalid", &[("bad.yaml", INVALID)]);
+    for cmd in ["run", "check"] {
+        let out = bin().arg(cmd).arg(&dir).output().unwrap();
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{cmd}: {t}");
+        assert!(t.contains("bad.yaml:2:1: "), "{cmd}: {t}");
+        assert!(
+            t.contains("steps"),
+            "{cmd}: the hint names the closest key: {t}"
+        );
+    }
+}
+
+#[test]
+fn check_validates_without_running() {
+    let dir = folder("check", &[("wrong.yaml", FAILING)]);
+    let out = bin().arg("check").arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("1 valid, 0 invalid"));
+}
+
+#[test]
+fn list_shows_descriptions() {
+    let dir = folder("list", &[("one.yaml", PASSING)]);
+    let out = bin().arg("list").arg(&dir).output().unwrap();
+    assert!(text(&out).contains("    A not-started MTO MO follows the new quantity."));
+}
+
+#[test]
+fn show_prints_the_snapshot_document() {
+    let dir = folder("show", &[("one.yaml", PASSING)]);
+    let out = bin()
+        .arg("show")
+        .arg(dir.join("one.yaml"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    for part in [
+        "sales_orders:",
+        "manufacturing_orders:",
+        "schedule:",
+        "unlinked_filter:",
+        "trace:",
+    ] {
+        assert!(t.contains(part), "{part} missing: {t}");
+    }
+    assert!(t.contains("MO-1: quantity 5 → 3"), "{t}");
+}
+
+#[test]
+fn a_missing_path_is_a_clear_error() {
+    let out = bin().args(["run", "no/such/folder"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no/such/folder: no such file or folder"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn help_has_examples() {
+    let out = bin().arg("--help").output().unwrap();
+    let t = text(&out);
+    assert!(
+        t.contains("Examples:") && t.contains("katana-sim run scenarios/edit"),
+        "{t}"
+    );
+}

@@ -1,17 +1,24 @@
 //! The Shopify → Katana integration.
 //!
-//! This is its pure part: reading Shopify's order JSON through the sync's own types
-//! ([`shopify`]), deciding which orders import (rules.md §3, [`plan_import`]) and
-//! turning "Shopify order now vs SO now" into SO changes (rules.md §4,
-//! [`plan_changes`]), with skipped changes and their reasons. The [chosen] rules on
-//! this side are in [`chosen`].
+//! The pure part reads Shopify's order JSON through the sync's own types
+//! ([`shopify`]), decides which orders import (rules.md §3, [`plan_import`]) and turns
+//! "Shopify order now vs SO now" into SO changes (rules.md §4, [`plan_changes`]),
+//! with skipped changes and their reasons. The [chosen] rules on this side are in
+//! [`chosen`].
+//!
+//! The I/O part is the sync a real integration would run: [`webhook`] (signature and
+//! delivery checks), [`client`] (REST reads with retries) and [`service`] (the webhook
+//! receiver, idempotency, reconciliation).
 //!
 //! It never imports `shopify-model`: a shape the mock gets wrong must be caught here,
 //! not shared.
 
 pub mod chosen;
+pub mod client;
 mod plan;
+pub mod service;
 pub mod shopify;
+pub mod webhook;
 
-pub use plan::{Plan, Settings, apply_plan, plan_changes, plan_import};
+pub use plan::{Plan, Settings, apply_plan, plan_changes, plan_for, plan_import};
 pub use shopify::ShopifyOrder;

@@ -207,6 +207,26 @@ pub fn plan_changes(
     plan
 }
 
+/// What the sync does for an order it hears about: on first sight (its creation,
+/// for Katana) the import decision of rules.md §3; afterwards the changes of §4.
+/// An order gone before the sync first saw it changes nothing.
+pub fn plan_for(
+    order_id: OrderId,
+    now: Option<&ShopifyOrder>,
+    first_sight: bool,
+    katana: &Katana,
+    settings: &Settings,
+) -> Plan {
+    if first_sight && !katana.was_imported(order_id) {
+        match now {
+            Some(order) => plan_import(order, katana, settings),
+            None => Plan::default(),
+        }
+    } else {
+        plan_changes(order_id, now, katana, settings)
+    }
+}
+
 /// Applies a plan to Katana at simulated time `at`, returning everything that
 /// happened: the plan's notes first, then each change's effects in order.
 pub fn apply_plan(

@@ -15,6 +15,9 @@ pub struct ShopifyOrder {
     pub name: String,
     /// `pending`, `authorized`, `paid`, …
     pub financial_status: Option<String>,
+    /// Last change, RFC 3339 (for reconciliation).
+    #[serde(default)]
+    pub updated_at: Option<String>,
     /// Set when the order is cancelled.
     pub cancelled_at: Option<String>,
     /// Set when the order is archived (closed).

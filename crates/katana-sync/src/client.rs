@@ -1,0 +1,235 @@
+//! A small REST Admin API client for the reads the sync needs: one order, and the
+//! orders updated since a given instant (every status, every page). It sends the
+//! access token, honours `Retry-After` on 429, and retries 5xx with exponential
+//! backoff.
+
+use std::time::Duration;
+
+use katana_rules::OrderId;
+use reqwest::StatusCode;
+use serde::Deserialize;
+
+use crate::shopify::ShopifyOrder;
+
+/// Why a read from Shopify failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// No answer, or a broken one.
+    #[error("request to Shopify failed: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// An answer with an unexpected status, after retries.
+    #[error("Shopify answered {status} for {url}: {body}")]
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The URL asked.
+        url: String,
+        /// The body, for a person.
+        body: String,
+    },
+    /// The body is not the JSON the sync reads.
+    #[error("Shopify's answer for {url} is not the JSON the sync reads: {error}")]
+    Json {
+        /// The URL asked.
+        url: String,
+        /// What did not fit.
+        error: serde_json::Error,
+    },
+}
+
+/// How the client retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt, for 429 and 5xx answers.
+    pub max_retries: u32,
+    /// The first backoff for a 5xx; doubled on each retry.
+    pub backoff: Duration,
+    /// The longest `Retry-After` the client will wait for one 429.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 5,
+            backoff: Duration::from_millis(200),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A REST Admin API client for one store.
+#[derive(Debug, Clone)]
+pub struct ShopifyClient {
+    http: reqwest::Client,
+    /// e.g. `http://127.0.0.1:4000/admin/api/2025-01`
+    api: String,
+    token: String,
+    retry: RetryPolicy,
+}
+
+#[derive(Deserialize)]
+struct OrderList {
+    orders: Vec<ShopifyOrder>,
+}
+
+impl ShopifyClient {
+    /// A client for the store at `base_url` (e.g. `http://127.0.0.1:4000`), API `version`.
+    pub fn new(base_url: &str, version: &str, token: &str) -> Self {
+        Self {
+            http: reqwest::Client::new(),
+            api: format!("{}/admin/api/{version}", base_url.trim_end_matches('/')),
+            token: token.to_string(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// GET with the token, retrying 429 (after `Retry-After`) and 5xx (with backoff).
+    /// Returns the final response, whatever its status.
+    async fn get(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut backoff = self.retry.backoff;
+        let mut attempt = 0;
+        loop {
+            let response = self
+                .http
+                .get(url)
+                .query(query)
+                .header("X-Shopify-Access-Token", &self.token)
+                .header("Accept", "application/json")
+                .send()
+                .await?;
+            let status = response.status();
+            if attempt >= self.retry.max_retries {
+                return Ok(response);
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let wait = retry_after(&response)
+                    .unwrap_or(Duration::from_secs(2))
+                    .min(self.retry.max_retry_after);
+                tokio::time::sleep(wait).await;
+            } else if status.is_server_error() {
+                tokio::time::sleep(backoff).await;
+                backoff = backoff.saturating_mul(2);
+            } else {
+                return Ok(response);
+            }
+            attempt += 1;
+        }
+    }
+
+    /// The order as it is now; `None` when Shopify answers 404 (it was deleted).
+    pub async fn order(&self, id: OrderId) -> Result<Option<ShopifyOrder>, ClientError> {
+        let url = format!("{}/orders/{id}.json", self.api);
+        let response = self.get(&url, &[]).await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let bytes = checked(response, &url).await?;
+        ShopifyOrder::from_json(&bytes)
+            .map(Some)
+            .map_err(|error| ClientError::Json { url, error })
+    }
+
+    /// Every order (any status) updated at or after `since` (all when `None`), every
+    /// page followed through the `Link` header.
+    pub async fn orders_updated_since(
+        &self,
+        since: Option<&str>,
+    ) -> Result<Vec<ShopifyOrder>, ClientError> {
+        let mut url = format!("{}/orders.json", self.api);
+        let mut query = vec![("status", "any".to_string()), ("limit", "250".to_string())];
+        if let Some(since) = since {
+            query.push(("updated_at_min", since.to_string()));
+        }
+        let mut all = Vec::new();
+        // A bounded walk: a store of this size would be a bug in the server.
+        for _ in 0..100_000 {
+            let response = self.get(&url, &query).await?;
+            let next = next_link(&response);
+            let bytes = checked(response, &url).await?;
+            let page: OrderList =
+                serde_json::from_slice(&bytes).map_err(|error| ClientError::Json {
+                    url: url.clone(),
+                    error,
+                })?;
+            all.extend(page.orders);
+            match next {
+                Some(next) => {
+                    url = next;
+                    query.clear();
+                }
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+}
+
+async fn checked(response: reqwest::Response, url: &str) -> Result<Vec<u8>, ClientError> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if !status.is_success() {
+        return Err(ClientError::Status {
+            status: status.as_u16(),
+            url: url.to_string(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    }
+    Ok(bytes.to_vec())
+}
+
+/// `Retry-After: 2.0` (seconds, a decimal string) as a duration.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let v = response.headers().get("retry-after")?.to_str().ok()?;
+    let secs: f64 = v.trim().parse().ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The `rel="next"` URL of a `Link` header, if any.
+fn next_link(response: &reqwest::Response) -> Option<String> {
+    let link = response.headers().get("link")?.to_str().ok()?;
+    parse_next_link(link)
+}
+
+/// The `rel="next"` URL of a `Link` header value.
+pub fn parse_next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        let is_next = params.split(';').any(|p| {
+            let p = p.trim();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        is_next.then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_next_link;
+
+    #[test]
+    fn next_link_is_found_among_previous_and_next() {
+        let link = "<http://h/admin/api/2025-01/orders.json?limit=2&page_info=abc>; rel=\"previous\", \
+                    <http://h/admin/api/2025-01/orders.json?limit=2&page_info=def>; rel=\"next\"";
+        assert_eq!(
+            parse_next_link(link).as_deref(),
+            Some("http://h/admin/api/2025-01/orders.json?limit=2&page_info=def")
+        );
+        assert_eq!(parse_next_link("<http://h/x>; rel=\"previous\""), None);
+    }
+}

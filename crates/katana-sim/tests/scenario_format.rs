@@ -621,3 +621,102 @@ fn no_prefix_or_mutation_of_a_valid_file_panics() {
     }
     assert!(started.elapsed() < Duration::from_secs(60));
 }
+
+#[test]
+fn common_mistakes_get_a_hint() {
+    assert_eq!(
+        report("common-mistakes.yaml"),
+        "\
+tests/bad-input/common-mistakes.yaml:2:8: invalid `start` timestamp: failed to parse four digit integer as year: invalid digit, expected 0-9 but got y
+  hint: write an RFC 3339 instant such as 2026-01-01T09:00:00Z
+tests/bad-input/common-mistakes.yaml:5:77: `fulfilled` (6) is more than `quantity` (5)
+tests/bad-input/common-mistakes.yaml:9:7: missing key `sku` in an MO
+  hint: an MO needs `make_to_order: { order, line }`, or `sku` and `quantity` for make-to-stock
+tests/bad-input/common-mistakes.yaml:9:7: missing key `quantity` in an MO
+  hint: an MO needs `make_to_order: { order, line }`, or `sku` and `quantity` for make-to-stock
+tests/bad-input/common-mistakes.yaml:11:14: expected a map for `archive`, found the integer `1001`
+  hint: write `archive: { order: 1001 }`
+tests/bad-input/common-mistakes.yaml:12:14: expected an MO id for `dismiss`, found a map
+  hint: write `dismiss: MO-1`
+tests/bad-input/common-mistakes.yaml:13:27: `expect_error` needs an action that can be refused, not `expect`
+  hint: wrap a Shopify or Katana action, e.g. `step: { dismiss: MO-1 }`
+tests/bad-input/common-mistakes.yaml:14:15: this `settings` step changes nothing
+  hint: name at least one of: sync_order_changes, import_payment_pending
+tests/bad-input/common-mistakes.yaml:15:13: this `expect` checks nothing
+  hint: name at least one MO id, or `sales_orders`
+tests/bad-input/common-mistakes.yaml:16:49: duplicate key `order` in `edit`
+  hint: `order` is first given at line 16, column 13
+tests/bad-input/common-mistakes.yaml:18:80: missing key `restock` in a refund line
+tests/bad-input/common-mistakes.yaml:18:88: line 11 is listed twice in this refund
+  hint: first listed at line 18, column 44"
+    );
+}
+
+#[test]
+fn numbers_out_of_range_are_reported() {
+    let text = "description: x\nshopify:\n  orders: [{ id: 1, lines: [{ id: 2, sku: S, quantity: 1 }] }]\n\
+                steps:\n  - edit: { order: 99999999999999999999999, line: 2, quantity: 4294967296 }\n";
+    assert_eq!(
+        parse_scenario(Path::new("n.yaml"), text)
+            .unwrap_err()
+            .to_string(),
+        "\
+n.yaml:5:20: `order` is too large: 99999999999999999999999 (at most 18446744073709551615)
+n.yaml:5:64: `quantity` is too large: 4294967296 (at most 4294967295)"
+    );
+}
+
+#[test]
+fn yaml_features_outside_the_format_are_refused() {
+    let err = |text: &str| {
+        parse_scenario(Path::new("y.yaml"), text)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err("description: !!str x\n"),
+        "y.yaml:1:14: YAML tags are not supported in scenario files (found `!!str`)\n  \
+         hint: remove the tag; values are read as the scenario format expects"
+    );
+    assert_eq!(
+        err("description: x\n---\ndescription: y\n"),
+        "y.yaml:2:1: a scenario file holds one YAML document, found a second one\n  \
+         hint: put each scenario in its own file"
+    );
+    assert_eq!(
+        err("description: &x [*x]\n"),
+        "y.yaml:1:18: an alias refers to a node that contains it\n  \
+         hint: an anchored node cannot include itself"
+    );
+    assert_eq!(
+        err("description: *nope\n"),
+        "y.yaml:1:14: invalid YAML: while parsing node, found unknown anchor"
+    );
+    assert_eq!(
+        err("- description: x\n"),
+        "y.yaml:1:1: expected a map for the scenario, found a list"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    assert_eq!(
+        report("not-utf8.yaml"),
+        "tests/bad-input/not-utf8.yaml:1:19: the file is not valid UTF-8\n  hint: save the file as UTF-8"
+    );
+}
+
+#[test]
+fn aliases_within_limits_are_expanded() {
+    let text = "\
+description: Anchors may share a line list.
+shopify:
+  orders:
+    - { id: 1001, lines: &lines [{ id: 11, sku: OAK-TABLE, quantity: 5 }] }
+    - { id: 1002, lines: *lines }
+steps:
+  - expect: { sales_orders: { 1002: { rows: { 11: 5 } } } }
+";
+    let s = parse_scenario(Path::new("a.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.orders[0].lines, s.orders[1].lines);
+}

@@ -257,9 +257,12 @@ impl<'p> Cx<'p> {
 
     /// Every problem found, in file order, deduplicated, capped at [`MAX_DIAGNOSTICS`].
     pub(crate) fn into_diagnostics(mut self) -> Vec<Diagnostic> {
+        // Stable: problems at one place keep the order they were found in. An aliased node
+        // converted twice reports its problems twice; keep one.
+        self.diags.sort_by_key(|d| d.loc);
+        let mut seen = std::collections::BTreeSet::new();
         self.diags
-            .sort_by(|a, b| a.loc.cmp(&b.loc).then_with(|| a.message.cmp(&b.message)));
-        self.diags.dedup();
+            .retain(|d| seen.insert((d.loc, d.message.clone())));
         if self.dropped > 0 {
             self.diags.push(Diagnostic {
                 path: self.path.to_path_buf(),

@@ -99,7 +99,7 @@ pub(crate) fn build(text: &str) -> Result<Option<Rc<Node>>, TreeError> {
                 None,
             ),
         })?;
-        builder.event(event, &span)?;
+        builder.event(event, &span, text)?;
     }
     if let Some(frame) = builder.stack.first() {
         // granit always closes what it opens; keep a clear error rather than a panic if not.
@@ -122,7 +122,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), TreeError> {
+    fn event(&mut self, event: Event<'_>, span: &Span, source: &str) -> Result<(), TreeError> {
         let loc = loc_of(&span.start);
         let is_seq = matches!(event, Event::SequenceStart(..));
         match event {
@@ -138,7 +138,7 @@ impl Builder {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 if let Some(tag) = tag {
-                    return Err(tag_error(span, &tag.to_string()));
+                    return Err(tag_error(span, source, &tag.to_string()));
                 }
                 self.charge(1, loc)?;
                 let node = Rc::new(Node {
@@ -157,7 +157,7 @@ impl Builder {
             }
             Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) => {
                 if let Some(tag) = tag {
-                    return Err(tag_error(span, &tag.to_string()));
+                    return Err(tag_error(span, source, &tag.to_string()));
                 }
                 self.charge(1, loc)?;
                 if self.stack.len() >= MAX_DEPTH {
@@ -290,8 +290,12 @@ fn depth_error(loc: Loc) -> TreeError {
     )
 }
 
-fn tag_error(span: &Span, tag: &str) -> TreeError {
+fn tag_error(span: &Span, text: &str, resolved: &str) -> TreeError {
     let marker = span.tag_start().unwrap_or(span.start);
+    let tag = span
+        .tag_span()
+        .and_then(|s| s.slice(text))
+        .unwrap_or(resolved);
     TreeError::at(
         loc_of(&marker),
         format!("YAML tags are not supported in scenario files (found `{tag}`)"),

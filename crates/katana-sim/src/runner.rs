@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 use katana_rules::{Effect, Katana, KatanaError, NewMo, NewMoKind, RowRef};
-use katana_sync::{Settings, ShopifyOrder, apply_plan, plan_changes, plan_import};
+use katana_sync::{Settings, ShopifyOrder, apply_plan, plan_for};
 use shopify_model::{CancelReason, OrderId, RefundLineRequest, ShopifyError, Store};
 
 use crate::expect::{Mismatch, check_expectation};
@@ -155,18 +155,24 @@ impl World {
         Ok(ShopifyOrder::from_value(order.to_rest_json())?)
     }
 
-    /// The sync's reaction to a Shopify change.
+    /// The sync's reaction to a Shopify change: on the order's creation the import
+    /// decision, afterwards the changes (katana-sync's `plan_for`, as over HTTP).
     fn sync(&mut self, touched: Touched, at: Timestamp) -> Result<Vec<Effect>, Refusal> {
-        let plan = match touched {
-            Touched::Created(id) => {
-                plan_import(&self.order_json(id)?, &self.katana, &self.settings)
-            }
-            Touched::Changed(id) => {
-                let order = self.order_json(id)?;
-                plan_changes(id, Some(&order), &self.katana, &self.settings)
-            }
-            Touched::Deleted(id) => plan_changes(id, None, &self.katana, &self.settings),
+        let (id, first_sight) = match touched {
+            Touched::Created(id) => (id, true),
+            Touched::Changed(id) | Touched::Deleted(id) => (id, false),
         };
+        let order = match touched {
+            Touched::Deleted(_) => None,
+            _ => Some(self.order_json(id)?),
+        };
+        let plan = plan_for(
+            id,
+            order.as_ref(),
+            first_sight,
+            &self.katana,
+            &self.settings,
+        );
         Ok(apply_plan(&mut self.katana, &plan, at)?)
     }
 

@@ -1,0 +1,393 @@
+//! A mock Shopify that behaves like Shopify: a stateful REST and GraphQL Admin API
+//! over [`shopify_model::Store`], signed webhooks for every change, Shopify's rate
+//! limits, and a standalone binary (`shopify-mock serve`).
+//!
+//! It runs on [`wiremock`]: one catch-all mock whose responder routes every request
+//! to the shared store, so REST, GraphQL, webhooks and the library API all see the
+//! same orders. A client written against the real Admin API (the official Python
+//! library included, see `conformance/`) works against it unchanged.
+//!
+//! # Starting it
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), shopify_mock::MockError> {
+//! use shopify_mock::{ShopifyMock, MockConfig, WebhookSubscription};
+//! let mock = ShopifyMock::start(MockConfig::default()).await?;
+//! mock.seed_orders(&shopify_mock::load_orders("orders.yaml".as_ref())?)?;
+//! mock.subscribe(WebhookSubscription::all_topics("http://127.0.0.1:9000/hooks", "secret"));
+//! // … drive it over HTTP at mock.admin_url() with mock.access_token() …
+//! mock.settle_webhooks().await; // every webhook sent so far delivered or given up
+//! # Ok(()) }
+//! ```
+//!
+//! From a shell: `cargo run -p shopify-mock -- serve --orders orders.yaml` (see the
+//! crate's README).
+//!
+//! # REST Admin API (`/admin/api/{version}/…`, any `YYYY-MM` or `unstable`)
+//!
+//! | method and path | answer |
+//! |---|---|
+//! | `GET orders.json` | `{"orders": […]}`; filters `status` (`open` default, `closed`, `cancelled`, `any`), `ids`, `since_id`, `created_at_min/max`, `updated_at_min/max`, `financial_status` (a status, `unpaid`, `any`), `fulfillment_status` (`shipped`, `partial`, `unshipped`, `unfulfilled`, `any`); `fields`; `limit` (1–250, default 50); cursor pagination |
+//! | `GET orders/count.json` | `{"count": n}`, same filters |
+//! | `GET orders/{id}.json` | `{"order": {…}}`; `fields` |
+//! | `POST orders/{id}/close.json`, `open.json` | `{"order": {…}}` |
+//! | `POST orders/{id}/cancel.json` | `reason`, `restock`, `email` in the body or the query; `{"order": {…}, "notice": "Order has been canceled"}` |
+//! | `DELETE orders/{id}.json` | `{}` (archived or cancelled orders only) |
+//! | `GET orders/{id}/refunds.json` | `{"refunds": […]}` |
+//! | `GET orders/{id}/refunds/{rid}.json` | `{"refund": {…}}` |
+//! | `POST orders/{id}/refunds.json` | body `{"refund": {"note", "refund_line_items": [{line_item_id, quantity, restock_type}]}}`; 201 `{"refund": {…}}` |
+//! | `POST graphql.json` | the GraphQL Admin API, below |
+//!
+//! **Pagination**: orders are listed by id, ascending. When more pages exist the
+//! answer has `Link: <…orders.json?limit=N&page_info=X>; rel="next"` (and
+//! `rel="previous"`), absolute URLs built from the request's `Host`. With
+//! `page_info` only `limit` and `fields` may be given; anything else is a 400
+//! `{"errors":{"status":"status cannot be passed when page_info is present. …"}}`.
+//!
+//! **Errors**: 401 `{"errors":"[API] Invalid API key or access token (…)"}` without the
+//! right `X-Shopify-Access-Token`; 404 `{"errors":"Not Found"}` for an unknown order,
+//! refund or path; 422 `{"errors":{"base":["…"]}}` for what Shopify's rules forbid
+//! (the message is shopify-model's, naming order, line and numbers); 400
+//! `{"errors":{"<param>":"…"}}` for a bad parameter or body; 429 with
+//! `Retry-After` when the bucket is full. Every answer carries
+//! `X-Shopify-Shop-Api-Call-Limit: n/size` and an `X-Request-Id`.
+//!
+//! **Rate limit**: a leaky bucket per store ([`BucketConfig::REST`]: 40 calls,
+//! leaking 2 per second; configurable). A call that does not fit gets 429,
+//! `{"errors":"Exceeded 2 calls per second for api client. …"}` and `Retry-After`
+//! (`2.0` as Shopify sends it, or longer when a slow custom leak rate needs it).
+//! Time comes from the [`Clock`], so tests fill and drain the bucket without sleeping.
+//!
+//! # GraphQL Admin API
+//!
+//! A real executor (async-graphql). Query `order(id)`; mutations `orderEditBegin`,
+//! `orderEditSetQuantity`, `orderEditAddVariant`, `orderEditCommit`, `orderCancel`,
+//! `orderClose`, `orderOpen`, `orderDelete`, `refundCreate`. Ids are
+//! `gid://shopify/Order/…`, `…/LineItem/…`, `…/ProductVariant/…`,
+//! `…/CalculatedOrder/…`, `…/CalculatedLineItem/…` (existing lines keep their line
+//! item id; added lines get `added-N`). Refusals come back as HTTP 200 with
+//! `userErrors: [{field, message}]`; a malformed gid is a top-level error.
+//! Every answer carries `extensions.cost` (`requestedQueryCost`, `actualQueryCost`,
+//! `throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`), from a
+//! cost bucket ([`BucketConfig::GRAPHQL`]: 1000 points, 50 per second); over it the
+//! answer is `errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]`.
+//!
+//! # Webhooks
+//!
+//! Every change sends the topics Shopify would: create → `orders/create`; close and
+//! open → `orders/updated` (only when something changed); cancel →
+//! `orders/cancelled`, `orders/updated`; edit commit → `orders/edited`
+//! (`{"order_edit": …}`), `orders/updated`; refund → `refunds/create` (the refund),
+//! `orders/updated`; delete → `orders/delete` (`{"id": …}`); fulfil (library only) →
+//! `orders/fulfilled` or `orders/partially_fulfilled`, `orders/updated`. Order
+//! topics carry the order as REST shows it. Headers: `X-Shopify-Topic`,
+//! `X-Shopify-Hmac-Sha256` ([`sign`]), `X-Shopify-Shop-Domain`,
+//! `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`, `X-Shopify-Event-Id`,
+//! `X-Shopify-Triggered-At`. A non-2xx answer or none within the timeout (5 s) is
+//! retried 8 times with exponential backoff (10 ms, 20 ms, … by default; see
+//! [`WebhookConfig`]). [`ShopifyMock::delivery_log`] lists every attempt;
+//! [`ShopifyMock::settle_webhooks`] waits until everything sent so far is delivered
+//! or given up.
+//!
+//! # What is simplified
+//!
+//! - Everything shopify-model simplifies (no money, no inventory, one variant per
+//!   SKU, fulfilment as a number per line); see its docs.
+//! - Only orders and refunds exist in REST; no products, customers, fulfilments or
+//!   transactions endpoints. Orders are created by seeding or the library, not over
+//!   REST.
+//! - `status=open` means neither archived nor cancelled; lists are sorted by id.
+//! - Refund `transactions`, `shipping`, `notify`, cancel's `email` and `refund`,
+//!   and `orderCancel`'s `notifyCustomer` and `staffNote` are accepted and ignored.
+//!   GraphQL's `STAFF` cancel reason is stored as `other`.
+//! - GraphQL covers the fields listed above, not Shopify's whole schema; the cost is
+//!   an estimate (10 per mutation, 1 per object queried) and `actualQueryCost`
+//!   equals the requested cost.
+//! - `orderCancel` completes at once (its job is `done: true`).
+//! - Webhook ids are deterministic (`00000000-0000-4000-8000-…`), not random.
+//!   First attempts go out one at a time in the order of the changes; retries run
+//!   in the background. Plain HTTP only.
+//! - No HTTPS; the 5xx faults of real Shopify are not injected.
+
+mod bucket;
+mod clock;
+mod graphql;
+mod rest;
+mod seed;
+mod state;
+mod webhooks;
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use shopify_model::{LineId, NewOrder, Order, OrderId, ShopifyError, Store};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+
+pub use bucket::{BucketConfig, LeakyBucket};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use seed::{SeedError, load_orders, parse_orders};
+pub use shopify_model;
+pub use webhooks::{
+    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus, SubscriptionId, Topic, UnknownTopic,
+    WebhookConfig, WebhookSubscription, sign,
+};
+
+use state::Core;
+
+/// One line of the request log: what was asked and how it was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLogLine {
+    /// The HTTP method.
+    pub method: String,
+    /// The path and query.
+    pub path: String,
+    /// The status answered.
+    pub status: u16,
+}
+
+/// Called once per request after it is answered (the binary's `--verbose` prints).
+pub type RequestLogger = Arc<dyn Fn(&RequestLogLine) + Send + Sync>;
+
+/// How to run the mock. `MockConfig::default()` is Shopify's behaviour on a free
+/// loopback port with the wall clock.
+#[derive(Clone)]
+pub struct MockConfig {
+    /// Where to listen; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub bind: SocketAddr,
+    /// The `X-Shopify-Access-Token` every request must carry.
+    pub access_token: String,
+    /// The API version webhooks name in `X-Shopify-API-Version` (any version is served).
+    pub api_version: String,
+    /// The shop's domain, for `X-Shopify-Shop-Domain`.
+    pub shop_domain: String,
+    /// The REST bucket (calls).
+    pub rest_bucket: BucketConfig,
+    /// The GraphQL bucket (cost points).
+    pub graphql_bucket: BucketConfig,
+    /// Webhook timeout, retries and backoff.
+    pub webhooks: WebhookConfig,
+    /// Where "now" comes from: timestamps and the buckets.
+    pub clock: Arc<dyn Clock>,
+    /// Called for every request answered.
+    pub request_log: Option<RequestLogger>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            access_token: "shpat_mock_access_token".to_owned(),
+            api_version: "2025-01".to_owned(),
+            shop_domain: "mock-shop.myshopify.com".to_owned(),
+            rest_bucket: BucketConfig::REST,
+            graphql_bucket: BucketConfig::GRAPHQL,
+            webhooks: WebhookConfig::default(),
+            clock: Arc::new(SystemClock),
+            request_log: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("bind", &self.bind)
+            .field("access_token", &self.access_token)
+            .field("api_version", &self.api_version)
+            .field("shop_domain", &self.shop_domain)
+            .field("rest_bucket", &self.rest_bucket)
+            .field("graphql_bucket", &self.graphql_bucket)
+            .field("webhooks", &self.webhooks)
+            .field("clock", &self.clock)
+            .field("request_log", &self.request_log.is_some())
+            .finish()
+    }
+}
+
+/// Why the mock could not start or be seeded.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// The address could not be bound.
+    #[error(
+        "cannot listen on {addr}: {source} (is another server on that port? use port 0 for a free one)"
+    )]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The webhook delivery thread could not start.
+    #[error("cannot start the webhook delivery thread: {0}")]
+    Webhooks(std::io::Error),
+    /// Shopify refused a seeded order.
+    #[error("cannot seed orders: {0}")]
+    Seed(#[from] ShopifyError),
+    /// A seed file is unreadable or malformed.
+    #[error(transparent)]
+    SeedFile(#[from] SeedError),
+}
+
+/// wiremock's responder: every request goes to the REST/GraphQL router.
+struct Responder(Arc<Core>);
+
+impl Respond for Responder {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        rest::respond(&self.0, request)
+    }
+}
+
+/// A running mock Shopify store. Dropping it stops the server and the webhook
+/// deliveries still pending.
+pub struct ShopifyMock {
+    server: MockServer,
+    core: Arc<Core>,
+}
+
+impl std::fmt::Debug for ShopifyMock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyMock")
+            .field("address", self.server.address())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShopifyMock {
+    /// Starts the mock with an empty store.
+    pub async fn start(config: MockConfig) -> Result<Self, MockError> {
+        let listener = TcpListener::bind(config.bind).map_err(|source| MockError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let webhooks = webhooks::Webhooks::start(
+            config.webhooks.clone(),
+            config.shop_domain.clone(),
+            config.api_version.clone(),
+        )
+        .map_err(MockError::Webhooks)?;
+        let core = Arc::new(Core::new(config, webhooks));
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(Responder(core.clone()))
+            .mount(&server)
+            .await;
+        Ok(Self { server, core })
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        *self.server.address()
+    }
+
+    /// `http://127.0.0.1:{port}`.
+    pub fn base_url(&self) -> String {
+        self.server.uri()
+    }
+
+    /// `http://127.0.0.1:{port}/admin/api/{version}`, the REST base.
+    pub fn admin_url(&self) -> String {
+        format!(
+            "{}/admin/api/{}",
+            self.base_url(),
+            self.core.config.api_version
+        )
+    }
+
+    /// `…/admin/api/{version}/graphql.json`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql.json", self.admin_url())
+    }
+
+    /// The access token requests must carry in `X-Shopify-Access-Token`.
+    pub fn access_token(&self) -> &str {
+        &self.core.config.access_token
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &MockConfig {
+        &self.core.config
+    }
+
+    /// Adds orders without sending webhooks (the store as it was before the test).
+    /// All or nothing: on a refusal no order is added.
+    pub fn seed_orders(&self, orders: &[NewOrder]) -> Result<(), MockError> {
+        Ok(self.core.seed(orders)?)
+    }
+
+    /// Creates an order as a customer's checkout would, sending `orders/create`.
+    pub fn create_order(&self, order: &NewOrder) -> Result<Order, ShopifyError> {
+        self.core.create_order(order)
+    }
+
+    /// Fulfils units of a line, sending `orders/fulfilled` or
+    /// `orders/partially_fulfilled`, and `orders/updated`.
+    pub fn fulfill(
+        &self,
+        order: OrderId,
+        line: LineId,
+        quantity: u32,
+    ) -> Result<Order, ShopifyError> {
+        self.core.fulfill(order, line, quantity)
+    }
+
+    /// A copy of the store as it is now.
+    pub fn store(&self) -> Store {
+        self.core.lock().store.clone()
+    }
+
+    /// Reads the store without copying it.
+    pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        f(&self.core.lock().store)
+    }
+
+    /// One order as it is now.
+    pub fn order(&self, id: OrderId) -> Result<Order, ShopifyError> {
+        self.core.lock().store.order(id).cloned()
+    }
+
+    /// Sends webhooks for the subscription's topics to its address from now on.
+    pub fn subscribe(&self, subscription: WebhookSubscription) -> SubscriptionId {
+        self.core.webhooks.subscribe(subscription)
+    }
+
+    /// Stops a subscription; false when there was none with this id.
+    pub fn unsubscribe(&self, id: SubscriptionId) -> bool {
+        self.core.webhooks.unsubscribe(id)
+    }
+
+    /// The subscriptions, oldest first.
+    pub fn subscriptions(&self) -> Vec<(SubscriptionId, WebhookSubscription)> {
+        self.core.webhooks.subscriptions()
+    }
+
+    /// Waits until every webhook sent so far has been delivered or given up on
+    /// (after its retries). The explicit signal tests wait on: no sleeping.
+    pub async fn settle_webhooks(&self) {
+        self.core.webhooks.settled().await;
+    }
+
+    /// How many webhook deliveries are still pending.
+    pub fn pending_webhooks(&self) -> usize {
+        self.core.webhooks.pending()
+    }
+
+    /// Every delivery attempt so far, in the order they finished.
+    pub fn delivery_log(&self) -> Vec<DeliveryAttempt> {
+        self.core.webhooks.log()
+    }
+
+    /// Every webhook sent so far (one per event and subscription), oldest first.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.core.webhooks.deliveries()
+    }
+
+    /// The REST bucket's level now (calls in the bucket).
+    pub fn rest_bucket_level(&self) -> f64 {
+        let now = self.core.now();
+        self.core.lock().rest_bucket.level(now)
+    }
+}

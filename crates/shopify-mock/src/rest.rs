@@ -1,0 +1,722 @@
+//! The REST Admin API: routing, the access token, the leaky bucket, the order and
+//! refund endpoints, filters, `fields`, and cursor pagination with `Link` headers.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+use shopify_model::{
+    CancelReason, ErrorKind, FinancialStatus, FulfillmentStatus, LineId, Order, OrderId,
+    RefundLineRequest, RestockType, ShopifyError, quantity_from_json,
+};
+use wiremock::{Request, ResponseTemplate};
+
+use crate::RequestLogLine;
+use crate::state::{Core, to_bytes};
+
+/// Shopify's answer to a missing or wrong access token.
+pub(crate) const UNAUTHORIZED: &str =
+    "[API] Invalid API key or access token (unrecognized login or wrong password)";
+/// Shopify's answer to a REST call over the limit.
+pub(crate) const THROTTLED: &str = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.";
+const PAGINATION_DOC: &str =
+    "See https://shopify.dev/api/usage/pagination-rest for more information.";
+
+/// An HTTP answer before it becomes a wiremock response.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: &Value) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: to_bytes(body),
+        }
+    }
+
+    fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    fn not_found() -> Self {
+        Self::json(404, &json!({"errors": "Not Found"}))
+    }
+
+    /// `{"errors": {key: message}}` with status 400.
+    fn bad_request(key: &str, message: String) -> Self {
+        Self::json(400, &json!({"errors": {key: message}}))
+    }
+
+    /// `{"errors": {key: [message]}}` with status 422.
+    fn unprocessable(key: &str, message: String) -> Self {
+        Self::json(422, &json!({"errors": {key: [message]}}))
+    }
+
+    fn into_template(self) -> ResponseTemplate {
+        let mut t = ResponseTemplate::new(self.status)
+            .set_body_raw(self.body, "application/json; charset=utf-8");
+        for (k, v) in self.headers {
+            t = t.insert_header(k, v.as_str());
+        }
+        t
+    }
+}
+
+impl From<ShopifyError> for Reply {
+    fn from(e: ShopifyError) -> Self {
+        match e.kind() {
+            ErrorKind::NotFound => Reply::not_found(),
+            ErrorKind::Unprocessable => {
+                Reply::json(422, &json!({"errors": {"base": [e.to_string()]}}))
+            }
+            ErrorKind::Invalid => Reply::json(400, &json!({"errors": {"base": [e.to_string()]}})),
+        }
+    }
+}
+
+/// Answers any request to the mock: the wiremock responder's body.
+pub(crate) fn respond(core: &std::sync::Arc<Core>, req: &Request) -> ResponseTemplate {
+    let (reply, request_id) = handle(core, req);
+    if let Some(log) = &core.request_log {
+        let path = match req.url.query() {
+            Some(q) => format!("{}?{q}", req.url.path()),
+            None => req.url.path().to_owned(),
+        };
+        log(&RequestLogLine {
+            method: req.method.to_string(),
+            path,
+            status: reply.status,
+        });
+    }
+    reply.header("x-request-id", request_id).into_template()
+}
+
+fn handle(core: &std::sync::Arc<Core>, req: &Request) -> (Reply, String) {
+    let now = core.now();
+    let request_id = {
+        let mut s = core.lock();
+        s.last_request += 1;
+        format!("00000000-0000-4000-9000-{:012x}", s.last_request)
+    };
+    let path = req.url.path();
+    let Some(rest) = admin_path(path) else {
+        let reply = with_call_limit(core, Reply::not_found(), now);
+        return (reply, request_id);
+    };
+    let token_ok = req
+        .headers
+        .get("x-shopify-access-token")
+        .is_some_and(|v| v.as_bytes() == core.config.access_token.as_bytes());
+    if !token_ok {
+        let reply = Reply::json(401, &json!({"errors": UNAUTHORIZED}));
+        return (with_call_limit(core, reply, now), request_id);
+    }
+    if rest == "graphql.json" {
+        let reply = if req.method == wiremock::http::Method::POST {
+            crate::graphql::handle(core, &req.body, now)
+        } else {
+            Reply::not_found()
+        };
+        return (with_call_limit(core, reply, now), request_id);
+    }
+    // The REST bucket: one call each.
+    let admitted = core.lock().rest_bucket.try_add(1.0, now);
+    if let Err(wait) = admitted {
+        let size = core.config.rest_bucket.size;
+        let retry_after = wait.max(2.0);
+        let reply = Reply::json(429, &json!({"errors": THROTTLED}))
+            .header("retry-after", format!("{retry_after:.1}"));
+        let reply = reply.header(
+            "x-shopify-shop-api-call-limit",
+            format!("{size}/{size}", size = size.ceil() as u64),
+        );
+        return (reply, request_id);
+    }
+    let reply = route(core, req, rest);
+    (with_call_limit(core, reply, now), request_id)
+}
+
+/// Adds `X-Shopify-Shop-Api-Call-Limit: level/size` as the REST bucket stands.
+fn with_call_limit(core: &Core, reply: Reply, now: Timestamp) -> Reply {
+    let level = core.lock().rest_bucket.level(now);
+    let size = core.config.rest_bucket.size;
+    reply.header(
+        "x-shopify-shop-api-call-limit",
+        format!("{}/{}", level.ceil() as u64, size.ceil() as u64),
+    )
+}
+
+/// The part of the path after `/admin/api/{version}/`.
+fn admin_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/admin/api/")?;
+    let (version, rest) = rest.split_once('/')?;
+    let is_release = version.len() == 7
+        && version.as_bytes()[4] == b'-'
+        && version
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit());
+    (is_release || version == "unstable").then_some(rest)
+}
+
+fn route(core: &Core, req: &Request, rest: &str) -> Reply {
+    use wiremock::http::Method;
+    let segs: Vec<&str> = rest.split('/').collect();
+    let m = &req.method;
+    let result = match (m, segs.as_slice()) {
+        (&Method::GET, ["orders.json"]) => list_orders(core, req),
+        (&Method::GET, ["orders", "count.json"]) => count_orders(core, req),
+        (_, ["orders", file]) => match order_id(file) {
+            Some(id) if m == Method::GET => get_order(core, req, id),
+            Some(id) if m == Method::DELETE => core
+                .delete(id)
+                .map(|_| Reply::json(200, &json!({})))
+                .map_err(Reply::from),
+            _ => Err(Reply::not_found()),
+        },
+        (&Method::POST, ["orders", id, "close.json"]) => with_id(id, |id| {
+            core.close(id)
+                .map(|o| order_reply(&o, None))
+                .map_err(Reply::from)
+        }),
+        (&Method::POST, ["orders", id, "open.json"]) => with_id(id, |id| {
+            core.open(id)
+                .map(|o| order_reply(&o, None))
+                .map_err(Reply::from)
+        }),
+        (&Method::POST, ["orders", id, "cancel.json"]) => with_id(id, |id| cancel(core, req, id)),
+        (&Method::GET, ["orders", id, "refunds.json"]) => with_id(id, |id| {
+            let s = core.lock();
+            let order = s.store.order(id)?;
+            let refunds: Vec<Value> = order
+                .refunds
+                .iter()
+                .map(|r| r.to_rest_json(order))
+                .collect();
+            Ok(Reply::json(200, &json!({"refunds": refunds})))
+        }),
+        (&Method::POST, ["orders", id, "refunds.json"]) => {
+            with_id(id, |id| create_refund(core, req, id))
+        }
+        (&Method::GET, ["orders", id, "refunds", file]) => with_id(id, |id| {
+            let Some(rid) = file.strip_suffix(".json").and_then(|r| r.parse().ok()) else {
+                return Err(Reply::not_found());
+            };
+            let s = core.lock();
+            let order = s.store.order(id)?;
+            let refund = s.store.get_refund(id, rid)?;
+            Ok(Reply::json(
+                200,
+                &json!({"refund": refund.to_rest_json(order)}),
+            ))
+        }),
+        _ => Err(Reply::not_found()),
+    };
+    result.unwrap_or_else(|e| e)
+}
+
+fn order_id(file: &str) -> Option<OrderId> {
+    file.strip_suffix(".json")?.parse().ok()
+}
+
+fn with_id(id: &str, f: impl FnOnce(OrderId) -> Result<Reply, Reply>) -> Result<Reply, Reply> {
+    match id.parse() {
+        Ok(id) => f(id),
+        Err(_) => Err(Reply::not_found()),
+    }
+}
+
+/// `{"order": …}`, plus `notice` for cancel.
+fn order_reply(order: &Order, notice: Option<&str>) -> Reply {
+    let mut body = json!({"order": order.to_rest_json()});
+    if let Some(n) = notice {
+        body["notice"] = json!(n);
+    }
+    Reply::json(200, &body)
+}
+
+// ----- query parameters ------------------------------------------------------
+
+/// The query string as (name, value) pairs, in order.
+fn query(req: &Request) -> Vec<(String, String)> {
+    req.url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn param<'q>(q: &'q [(String, String)], name: &str) -> Option<&'q str> {
+    q.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Which orders `status` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Open,
+    Closed,
+    Cancelled,
+    Any,
+}
+
+/// `fulfillment_status` as Shopify's REST filter names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FulfillmentFilter {
+    Shipped,
+    Partial,
+    Unshipped,
+    Unfulfilled,
+    Any,
+}
+
+/// `financial_status` filter values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FinancialFilter {
+    Is(FinancialStatus),
+    Unpaid,
+    Any,
+}
+
+/// The filters of `orders.json` and `orders/count.json`.
+#[derive(Debug, Clone)]
+struct Filters {
+    status: Status,
+    ids: Option<BTreeSet<OrderId>>,
+    since_id: Option<OrderId>,
+    created_min: Option<Timestamp>,
+    created_max: Option<Timestamp>,
+    updated_min: Option<Timestamp>,
+    updated_max: Option<Timestamp>,
+    financial: FinancialFilter,
+    fulfillment: FulfillmentFilter,
+}
+
+/// The parameters the list endpoints know besides the filters.
+const PAGING_PARAMS: [&str; 3] = ["limit", "fields", "page_info"];
+
+fn invalid(key: &str, value: &str) -> Reply {
+    Reply::bad_request(key, format!("{value:?} is not a valid value for {key}"))
+}
+
+fn parse_time(q: &[(String, String)], key: &str) -> Result<Option<Timestamp>, Reply> {
+    match param(q, key) {
+        None => Ok(None),
+        Some(v) => v.parse::<Timestamp>().map(Some).map_err(|_| {
+            Reply::bad_request(
+                key,
+                format!("{v:?} is not a valid time; use ISO 8601 with an offset, e.g. 2026-01-01T09:00:00-05:00"),
+            )
+        }),
+    }
+}
+
+impl Filters {
+    fn parse(q: &[(String, String)]) -> Result<Self, Reply> {
+        let status = match param(q, "status").unwrap_or("open") {
+            "open" => Status::Open,
+            "closed" => Status::Closed,
+            "cancelled" => Status::Cancelled,
+            "any" => Status::Any,
+            v => return Err(invalid("status", v)),
+        };
+        let ids = match param(q, "ids") {
+            None => None,
+            Some(v) => Some(
+                v.split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| s.trim().parse::<OrderId>())
+                    .collect::<Result<BTreeSet<_>, _>>()
+                    .map_err(|_| invalid("ids", v))?,
+            ),
+        };
+        let since_id = match param(q, "since_id") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| invalid("since_id", v))?),
+        };
+        let financial = match param(q, "financial_status").unwrap_or("any") {
+            "any" => FinancialFilter::Any,
+            "unpaid" => FinancialFilter::Unpaid,
+            v => FinancialFilter::Is(
+                FinancialStatus::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == v)
+                    .ok_or_else(|| invalid("financial_status", v))?,
+            ),
+        };
+        let fulfillment = match param(q, "fulfillment_status").unwrap_or("any") {
+            "any" => FulfillmentFilter::Any,
+            "shipped" => FulfillmentFilter::Shipped,
+            "partial" => FulfillmentFilter::Partial,
+            "unshipped" => FulfillmentFilter::Unshipped,
+            "unfulfilled" => FulfillmentFilter::Unfulfilled,
+            v => return Err(invalid("fulfillment_status", v)),
+        };
+        Ok(Self {
+            status,
+            ids,
+            since_id,
+            created_min: parse_time(q, "created_at_min")?,
+            created_max: parse_time(q, "created_at_max")?,
+            updated_min: parse_time(q, "updated_at_min")?,
+            updated_max: parse_time(q, "updated_at_max")?,
+            financial,
+            fulfillment,
+        })
+    }
+
+    fn matches(&self, o: &Order) -> bool {
+        let status = match self.status {
+            Status::Open => !o.is_closed() && !o.is_cancelled(),
+            Status::Closed => o.is_closed(),
+            Status::Cancelled => o.is_cancelled(),
+            Status::Any => true,
+        };
+        let financial = match self.financial {
+            FinancialFilter::Any => true,
+            FinancialFilter::Is(s) => o.financial_status == s,
+            FinancialFilter::Unpaid => matches!(
+                o.financial_status,
+                FinancialStatus::Pending | FinancialStatus::Authorized
+            ),
+        };
+        let fs = o.fulfillment_status();
+        let fulfillment = match self.fulfillment {
+            FulfillmentFilter::Any => true,
+            FulfillmentFilter::Shipped => fs == Some(FulfillmentStatus::Fulfilled),
+            FulfillmentFilter::Partial => fs == Some(FulfillmentStatus::Partial),
+            FulfillmentFilter::Unshipped => fs.is_none(),
+            FulfillmentFilter::Unfulfilled => fs != Some(FulfillmentStatus::Fulfilled),
+        };
+        status
+            && financial
+            && fulfillment
+            && self.ids.as_ref().is_none_or(|ids| ids.contains(&o.id))
+            && self.since_id.is_none_or(|s| o.id > s)
+            && self.created_min.is_none_or(|t| o.created_at >= t)
+            && self.created_max.is_none_or(|t| o.created_at <= t)
+            && self.updated_min.is_none_or(|t| o.updated_at >= t)
+            && self.updated_max.is_none_or(|t| o.updated_at <= t)
+    }
+}
+
+/// `fields=a,b`: the keys to keep, or `None` for all.
+fn fields(q: &[(String, String)]) -> Option<Vec<String>> {
+    param(q, "fields").map(|f| {
+        f.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+}
+
+fn pick(v: Value, fields: Option<&[String]>) -> Value {
+    match (v, fields) {
+        (Value::Object(m), Some(keep)) => {
+            let picked: Map<String, Value> = m
+                .into_iter()
+                .filter(|(k, _)| keep.iter().any(|f| f == k))
+                .collect();
+            Value::Object(picked)
+        }
+        (v, _) => v,
+    }
+}
+
+fn limit(q: &[(String, String)]) -> Result<usize, Reply> {
+    match param(q, "limit") {
+        None => Ok(50),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=250).contains(&n) => Ok(n),
+            _ => Err(Reply::bad_request(
+                "limit",
+                format!("{v:?} is not a valid limit; use a whole number from 1 to 250"),
+            )),
+        },
+    }
+}
+
+// ----- cursor pagination -------------------------------------------------------
+
+/// Which side of the boundary id a page lies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Next,
+    Previous,
+}
+
+/// A `page_info` cursor: direction, boundary id, and the filters of the first page
+/// (which a `page_info` request cannot repeat).
+#[derive(Debug, Clone)]
+struct Cursor {
+    direction: Direction,
+    boundary: OrderId,
+    filters: Vec<(String, String)>,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        let dir = match self.direction {
+            Direction::Next => "n",
+            Direction::Previous => "p",
+        };
+        let filters = serde_json::to_string(&self.filters).expect("pairs serialise");
+        let raw = format!("{dir}:{}:{filters}", self.boundary);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    fn decode(s: &str) -> Option<Self> {
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let (dir, rest) = raw.split_once(':')?;
+        let (boundary, filters) = rest.split_once(':')?;
+        Some(Self {
+            direction: match dir {
+                "n" => Direction::Next,
+                "p" => Direction::Previous,
+                _ => return None,
+            },
+            boundary: boundary.parse().ok()?,
+            filters: serde_json::from_str(filters).ok()?,
+        })
+    }
+}
+
+/// The filters of a list request (from its query, or from its cursor), the cursor,
+/// and the paging parameters.
+struct ListRequest {
+    filters: Filters,
+    filter_params: Vec<(String, String)>,
+    cursor: Option<Cursor>,
+    limit: usize,
+    fields: Option<Vec<String>>,
+}
+
+fn list_request(req: &Request) -> Result<ListRequest, Reply> {
+    let q = query(req);
+    let limit = limit(&q)?;
+    let fields = fields(&q);
+    let (filter_params, cursor) = match param(&q, "page_info") {
+        Some(token) => {
+            if let Some((k, _)) = q.iter().find(|(k, _)| !PAGING_PARAMS.contains(&k.as_str())) {
+                return Err(Reply::bad_request(
+                    k,
+                    format!("{k} cannot be passed when page_info is present. {PAGINATION_DOC}"),
+                ));
+            }
+            let cursor = Cursor::decode(token)
+                .ok_or_else(|| Reply::bad_request("page_info", "Invalid value.".to_owned()))?;
+            (cursor.filters.clone(), Some(cursor))
+        }
+        None => (
+            q.iter()
+                .filter(|(k, _)| !PAGING_PARAMS.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+            None,
+        ),
+    };
+    let filters = Filters::parse(&filter_params)?;
+    Ok(ListRequest {
+        filters,
+        filter_params,
+        cursor,
+        limit,
+        fields,
+    })
+}
+
+fn list_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
+    let lr = list_request(req)?;
+    let s = core.lock();
+    // Orders are listed by id, ascending.
+    let matched: Vec<&Order> = s.store.orders().filter(|o| lr.filters.matches(o)).collect();
+    let page: &[&Order] = match &lr.cursor {
+        None => &matched[..matched.len().min(lr.limit)],
+        Some(c) if c.direction == Direction::Next => {
+            let start = matched.partition_point(|o| o.id <= c.boundary);
+            &matched[start..matched.len().min(start + lr.limit)]
+        }
+        Some(c) => {
+            let end = matched.partition_point(|o| o.id < c.boundary);
+            &matched[end.saturating_sub(lr.limit)..end]
+        }
+    };
+    let orders: Vec<Value> = page
+        .iter()
+        .map(|o| pick(o.to_rest_json(), lr.fields.as_deref()))
+        .collect();
+    let mut links = Vec::new();
+    if let (Some(first), Some(last)) = (page.first(), page.last()) {
+        let base = link_base(req);
+        let link = |direction, boundary, rel| {
+            let cursor = Cursor {
+                direction,
+                boundary,
+                filters: lr.filter_params.clone(),
+            };
+            let mut url = format!("<{base}?limit={}", lr.limit);
+            if let Some(f) = &lr.fields {
+                url.push_str("&fields=");
+                url.push_str(&f.join(","));
+            }
+            format!("{url}&page_info={}>; rel=\"{rel}\"", cursor.encode())
+        };
+        if matched.iter().any(|o| o.id < first.id) {
+            links.push(link(Direction::Previous, first.id, "previous"));
+        }
+        if matched.iter().any(|o| o.id > last.id) {
+            links.push(link(Direction::Next, last.id, "next"));
+        }
+    }
+    let mut reply = Reply::json(200, &json!({"orders": orders}));
+    if !links.is_empty() {
+        reply = reply.header("link", links.join(", "));
+    }
+    Ok(reply)
+}
+
+/// `http://{Host}{path}` of the request, for `Link` headers.
+fn link_base(req: &Request) -> String {
+    let host = req
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            let port = req.url.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}{port}", req.url.host_str().unwrap_or("127.0.0.1"))
+        });
+    format!("http://{host}{}", req.url.path())
+}
+
+fn count_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
+    let q = query(req);
+    let filters = Filters::parse(&q)?;
+    let s = core.lock();
+    let n = s.store.orders().filter(|o| filters.matches(o)).count();
+    Ok(Reply::json(200, &json!({"count": n})))
+}
+
+fn get_order(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
+    let fields = match req.url.query() {
+        None => None,
+        Some(_) => fields(&query(req)),
+    };
+    let body = {
+        let s = core.lock();
+        let order = s.store.order(id)?;
+        json!({"order": pick(order.to_rest_json(), fields.as_deref())})
+    };
+    Ok(Reply::json(200, &body))
+}
+
+// ----- request bodies ----------------------------------------------------------
+
+/// The JSON body, `{}` when empty.
+fn body_json(req: &Request, root: &str) -> Result<Value, Reply> {
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(Reply::bad_request(
+            root,
+            "Required parameter missing or invalid".to_owned(),
+        )),
+    }
+}
+
+fn cancel(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
+    let body = body_json(req, "order")?;
+    let q = query(req);
+    // The body wins over the query string (official clients send either).
+    let text = |key: &str| -> Option<String> {
+        match body.get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Bool(b)) => Some(b.to_string()),
+            Some(Value::Null) | None => param(&q, key).map(str::to_owned),
+            Some(other) => Some(other.to_string()),
+        }
+    };
+    let reason = match text("reason").as_deref() {
+        None => CancelReason::Other,
+        Some(r) => CancelReason::ALL
+            .into_iter()
+            .find(|c| c.as_str() == r)
+            .ok_or_else(|| {
+                Reply::unprocessable(
+                    "reason",
+                    format!("{r:?} is not a cancel reason; use customer, inventory, fraud, declined or other"),
+                )
+            })?,
+    };
+    let restock = matches!(text("restock").as_deref(), Some("true" | "1"));
+    let order = core.cancel(id, reason, restock)?;
+    Ok(order_reply(&order, Some("Order has been canceled")))
+}
+
+fn create_refund(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
+    let body = body_json(req, "refund")?;
+    let missing =
+        || Reply::bad_request("refund", "Required parameter missing or invalid".to_owned());
+    let refund = body
+        .get("refund")
+        .filter(|r| r.is_object())
+        .ok_or_else(missing)?;
+    let note = refund.get("note").and_then(Value::as_str);
+    let mut lines = Vec::new();
+    match refund.get("refund_line_items") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for item in items {
+                lines.push(refund_line(item)?);
+            }
+        }
+        Some(_) => return Err(missing()),
+    }
+    let (refund_json, _order) = core.refund(id, &lines, note)?;
+    Ok(Reply::json(201, &json!({"refund": refund_json})))
+}
+
+fn refund_line(item: &Value) -> Result<RefundLineRequest, Reply> {
+    let line: LineId = match item.get("line_item_id") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Reply::unprocessable(
+            "line_item_id",
+            format!("a refund line item needs a line_item_id; got {item}"),
+        )
+    })?;
+    let quantity = quantity_from_json(item.get("quantity").unwrap_or(&Value::Null))?;
+    let restock_type = match item.get("restock_type") {
+        None | Some(Value::Null) => RestockType::NoRestock,
+        Some(v) => RestockType::ALL
+            .into_iter()
+            .find(|r| Some(r.as_str()) == v.as_str())
+            .ok_or_else(|| {
+                Reply::unprocessable(
+                    "restock_type",
+                    format!("{v} is not a restock type; use no_restock, cancel, return or legacy_restock"),
+                )
+            })?,
+    };
+    Ok(RefundLineRequest {
+        line,
+        quantity,
+        restock_type,
+    })
+}

@@ -340,7 +340,7 @@ fn katana_lines(result: Result<Vec<Effect>, KatanaError>) -> Result<Vec<String>,
 
 /// Builds the world of a scenario's set-up: Shopify orders, their import, delivery
 /// statuses and MOs. Returns the trace lines of the set-up.
-pub fn setup(scenario: &Scenario) -> Result<(World, Vec<String>), Failure> {
+pub fn setup(scenario: &Scenario) -> Result<(World, Vec<String>), Box<Failure>> {
     let at = scenario.start.unwrap_or(DEFAULT_START);
     let mut settings = Settings::default();
     if let Some(v) = scenario.settings.sync_order_changes {
@@ -354,12 +354,14 @@ pub fn setup(scenario: &Scenario) -> Result<(World, Vec<String>), Failure> {
         katana: Katana::new(),
         settings,
     };
-    let fail = |loc: Option<Loc>, what: String, e: String| Failure {
-        path: scenario.path.clone(),
-        step: 0,
-        loc,
-        step_text: what,
-        reason: FailureReason::Setup(e),
+    let fail = |loc: Option<Loc>, what: String, e: String| {
+        Box::new(Failure {
+            path: scenario.path.clone(),
+            step: 0,
+            loc,
+            step_text: what,
+            reason: FailureReason::Setup(e),
+        })
     };
     let mut lines = Vec::new();
     for order in &scenario.orders {
@@ -413,7 +415,7 @@ pub fn setup(scenario: &Scenario) -> Result<(World, Vec<String>), Failure> {
 }
 
 /// Runs a scenario in process and returns its snapshot, or the first failing step.
-pub fn run(scenario: &Scenario) -> Result<Snapshot, Failure> {
+pub fn run(scenario: &Scenario) -> Result<Snapshot, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let (mut world, setup_lines) = setup(scenario)?;
     let mut trace = vec![TraceEntry {
@@ -426,12 +428,14 @@ pub fn run(scenario: &Scenario) -> Result<Snapshot, Failure> {
     for (i, entry) in scenario.steps.iter().enumerate() {
         at = at.checked_add(STEP).unwrap_or(at);
         let number = i + 1;
-        let fail = |reason| Failure {
-            path: scenario.path.clone(),
-            step: number,
-            loc: Some(entry.loc),
-            step_text: entry.step.to_string(),
-            reason,
+        let fail = |reason| {
+            Box::new(Failure {
+                path: scenario.path.clone(),
+                step: number,
+                loc: Some(entry.loc),
+                step_text: entry.step.to_string(),
+                reason,
+            })
         };
         match world.step(&entry.step, at) {
             Ok(effects) => trace.push(TraceEntry {

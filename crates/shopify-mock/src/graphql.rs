@@ -32,19 +32,24 @@ const MUTATION_COST: f64 = 10.0;
 
 /// Answers `POST graphql.json`.
 pub(crate) fn handle(core: &Arc<Core>, body: &[u8], now: Timestamp) -> Reply {
-    let request: async_graphql::Request = match serde_json::from_slice(body) {
-        Ok(r) => r,
+    let missing = || {
+        Reply::json(
+            400,
+            &json!({"errors": {"query": "Required parameter missing or invalid"}}),
+        )
+    };
+    let request: async_graphql::Request = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) if v.get("query").is_some_and(serde_json::Value::is_string) => {
+            match serde_json::from_value(v) {
+                Ok(r) => r,
+                Err(_) => return missing(),
+            }
+        }
+        Ok(_) => return missing(),
         // `Content-Type: application/graphql`: the body is the query itself.
         Err(_) => match std::str::from_utf8(body) {
-            Ok(q) if !q.trim_start().starts_with('{') || q.contains("query") => {
-                async_graphql::Request::new(q)
-            }
-            _ => {
-                return Reply::json(
-                    400,
-                    &json!({"errors": {"query": "Required parameter missing or invalid"}}),
-                );
-            }
+            Ok(q) if !q.trim().is_empty() => async_graphql::Request::new(q),
+            _ => return missing(),
         },
     };
     let cost = query_cost(&request.query, request.operation_name.as_deref());

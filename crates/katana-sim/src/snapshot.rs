@@ -5,10 +5,9 @@
 use std::path::{Component, Path};
 
 use jiff::Timestamp;
-use katana_rules::{MessageState, UnlinkReason};
+use katana_rules::{Katana, MessageState, UnlinkReason};
 use serde::Serialize;
 
-use crate::runner::World;
 use crate::scenario::Scenario;
 
 /// Everything a scenario's snapshot holds.
@@ -138,8 +137,7 @@ fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error
 
 impl Snapshot {
     /// The snapshot of a scenario's final world and trace.
-    pub fn of(scenario: &Scenario, world: &World, trace: Vec<TraceEntry>) -> Snapshot {
-        let katana = world.katana();
+    pub fn of(scenario: &Scenario, katana: &Katana, trace: Vec<TraceEntry>) -> Snapshot {
         let sales_orders = katana
             .sales_orders()
             .into_iter()

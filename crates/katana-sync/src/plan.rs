@@ -117,14 +117,10 @@ pub fn plan_changes(
     katana: &Katana,
     settings: &Settings,
 ) -> Plan {
+    // An order whose SO is gone (deleted, never re-imported) or that was never
+    // imported has nothing to change: not a skipped change, simply none.
     let Some(so) = katana.sales_order(order_id) else {
-        let name = now.map_or_else(|| format!("#{order_id}"), |o| o.name.clone());
-        let reason = if katana.was_imported(order_id) {
-            "its SO was deleted; it is never imported again"
-        } else {
-            "it was never imported, and an order is only imported when it is created"
-        };
-        return Plan::skip(format!("sync of Shopify order {name}"), reason);
+        return Plan::default();
     };
     if !chosen::sync_changes(settings) {
         return Plan::skip(

@@ -222,10 +222,16 @@ pub enum MockError {
     Webhooks(std::io::Error),
     /// Shopify refused a seeded order.
     #[error("cannot seed orders: {0}")]
-    Seed(#[from] ShopifyError),
+    Seed(ShopifyError),
     /// A seed file is unreadable or malformed.
     #[error(transparent)]
     SeedFile(#[from] SeedError),
+}
+
+impl From<ShopifyError> for MockError {
+    fn from(e: ShopifyError) -> Self {
+        Self::Seed(e)
+    }
 }
 
 /// wiremock's responder: every request goes to the REST/GraphQL router.

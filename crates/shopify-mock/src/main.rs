@@ -2,7 +2,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -51,9 +53,15 @@ struct Serve {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let Command::Serve(args) = Cli::parse().command;
-    serve(args).await
+    match serve(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn serve(args: Serve) -> anyhow::Result<()> {
@@ -101,6 +109,12 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         .await
         .context("waiting for Ctrl-C")?;
     println!("shutting down");
+    // Deliver what is still queued (bounded: a dead receiver does not hold us up).
+    let pending = mock.pending_webhooks();
+    if pending > 0 {
+        println!("delivering {pending} pending webhooks (at most 10 s)");
+        let _ = tokio::time::timeout(Duration::from_secs(10), mock.settle_webhooks()).await;
+    }
     drop(mock);
     Ok(())
 }

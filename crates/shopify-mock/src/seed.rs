@@ -49,6 +49,7 @@ pub fn parse_orders(text: &str, is_json: bool) -> Result<Vec<NewOrder>, String> 
     if is_json {
         serde_json::from_str(text).map_err(|e| e.to_string())
     } else {
-        serde_saphyr::from_str(text).map_err(|e| e.to_string())
+        serde_saphyr::from_str(text)
+            .map_err(|e| e.to_string().trim_start_matches("error: ").to_owned())
     }
 }

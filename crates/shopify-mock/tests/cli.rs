@@ -1,0 +1,238 @@
+//! The `shopify-mock` binary: seed files, startup output, serving, the request log,
+//! webhooks, and a clean shutdown on Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_shopify-mock"))
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("shopify-mock-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Kills the child if the test fails before it stops it.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits for the child to exit, at most `limit` (then kills it and fails).
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "shopify-mock did not exit within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_bad_seed_file_names_the_file_and_the_place() {
+    let dir = temp_dir("bad");
+    let yaml = write(
+        &dir,
+        "orders.yaml",
+        "- id: 1001\n  lines:\n    - id: 1\n      sku: CHAIR\n      quantity: two\n",
+    );
+    let out = bin()
+        .args(["serve", "--orders"])
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("orders.yaml"), "{err}");
+    assert!(err.contains("line 5"), "{err}");
+
+    let json = write(
+        &dir,
+        "orders.json",
+        "[{\"id\": 1001, \"lines\": [{\"id\": 1, \"sku\": \"A\", \"quantity\": 1, \"colour\": \"red\"}]}]",
+    );
+    let out = bin()
+        .args(["serve", "--orders"])
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("orders.json"), "{err}");
+    assert!(
+        err.contains("colour") && err.contains("line 1 column"),
+        "{err}"
+    );
+
+    let missing = dir.join("nope.yaml");
+    let out = bin()
+        .args(["serve", "--orders"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.yaml"));
+
+    // Shopify's refusal of a seeded order (a line id used twice).
+    let dup = write(
+        &dir,
+        "dup.yaml",
+        "- {id: 1, lines: [{id: 7, sku: A, quantity: 1}]}\n- {id: 2, lines: [{id: 7, sku: B, quantity: 1}]}\n",
+    );
+    let out = bin()
+        .args(["serve", "--orders"])
+        .arg(&dup)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dup.yaml") && err.contains("line item 7 already exists"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn serve_seeds_answers_logs_sends_webhooks_and_stops_on_ctrl_c() {
+    let dir = temp_dir("serve");
+    let yaml = write(
+        &dir,
+        "orders.yaml",
+        "- id: 1001\n  name: \"#1001\"\n  lines:\n    - {id: 11, sku: CHAIR, quantity: 5}\n- id: 1002\n  lines:\n    - {id: 21, sku: LAMP, quantity: 2, fulfilled: 1}\n",
+    );
+    let receiver = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let child = bin()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--access-token",
+            "tok",
+            "--webhook-secret",
+            "s3",
+            "--verbose",
+            "--orders",
+        ])
+        .arg(&yaml)
+        .arg("--webhook-url")
+        .arg(format!("{}/hooks", receiver.uri()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard(child);
+    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let mut base = None;
+    let mut printed = String::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+        if let Some(url) = line.trim().strip_prefix("shopify-mock listening on ") {
+            base = Some(url.to_owned());
+        }
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+    }
+    let base = base.unwrap_or_else(|| panic!("no base URL in {printed}"));
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    assert!(printed.contains("access token: tok"), "{printed}");
+    assert!(printed.contains("orders seeded: 2"), "{printed}");
+
+    let http = reqwest::Client::new();
+    let orders: serde_json::Value = http
+        .get(format!("{base}/admin/api/2025-01/orders.json"))
+        .header("X-Shopify-Access-Token", "tok")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orders["orders"].as_array().unwrap().len(), 2);
+    let closed = http
+        .post(format!("{base}/admin/api/2025-01/orders/1001/close.json"))
+        .header("X-Shopify-Access-Token", "tok")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status().as_u16(), 200);
+
+    // Ctrl-C: the server delivers what is queued and exits cleanly.
+    let pid = guard.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_exit(&mut guard.0, Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("shutting down"), "{rest}");
+    let mut err = String::new();
+    guard
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("GET /admin/api/2025-01/orders.json -> 200"),
+        "{err}"
+    );
+    assert!(
+        err.contains("POST /admin/api/2025-01/orders/1001/close.json -> 200"),
+        "{err}"
+    );
+
+    let hooks = receiver.received_requests().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    let h = &hooks[0];
+    assert_eq!(h.url.path(), "/hooks");
+    assert_eq!(h.headers["x-shopify-topic"], "orders/updated");
+    assert_eq!(
+        h.headers["x-shopify-hmac-sha256"].to_str().unwrap(),
+        shopify_mock::sign("s3", &h.body)
+    );
+}
+
+#[test]
+fn the_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = bin().args(["serve", "--port", &port]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on 127.0.0.1:"), "{err}");
+}

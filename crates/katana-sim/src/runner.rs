@@ -209,6 +209,9 @@ impl Transport for InProcess {
     }
 
     fn shopify_step(&mut self, step: &Step, at: Timestamp) -> Result<Vec<Effect>, StepError> {
+        let before = step_order(step)
+            .and_then(|id| self.shopify.order(id).ok())
+            .map(|o| o.updated_at);
         let s = &mut self.shopify;
         let (id, created, deleted) = match step {
             Step::Edit {
@@ -283,11 +286,33 @@ impl Transport for InProcess {
                 )));
             }
         };
+        // Shopify sends webhooks only for a change: archiving an archived order, or
+        // opening an open one, tells the sync nothing.
+        let after = self.shopify.order(id).ok().map(|o| o.updated_at);
+        if !created && !deleted && before == after {
+            return Ok(Vec::new());
+        }
         Ok(self.sync(id, created, deleted, at)?)
     }
 
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {
         f(&mut self.katana, &mut self.settings);
+    }
+}
+
+/// The order a Shopify step is about.
+pub fn step_order(step: &Step) -> Option<OrderId> {
+    match step {
+        Step::Edit { order, .. }
+        | Step::AddLine { order, .. }
+        | Step::Refund { order, .. }
+        | Step::Cancel { order, .. }
+        | Step::Archive { order }
+        | Step::Unarchive { order }
+        | Step::Delete { order }
+        | Step::Fulfill { order, .. } => Some(*order),
+        Step::CreateOrder(new) => Some(new.id),
+        _ => None,
     }
 }
 

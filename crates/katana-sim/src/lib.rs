@@ -13,3 +13,4 @@ pub mod runner;
 pub mod scenario;
 pub mod snapshot;
 pub mod suite;
+pub mod http;

@@ -110,6 +110,7 @@
 //! - No HTTPS; the 5xx faults of real Shopify are not injected.
 
 mod bucket;
+mod catalogue;
 mod clock;
 mod graphql;
 mod rest;

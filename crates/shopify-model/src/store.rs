@@ -160,6 +160,8 @@ pub struct Store {
     variants_by_sku: BTreeMap<String, VariantId>,
     skus_by_variant: BTreeMap<VariantId, String>,
     next: NextIds,
+    /// The id the next added line item takes, when a caller named it beforehand.
+    reserved_line: Option<LineId>,
 }
 
 /// Ids and variants a change would create, kept aside until the change is committed.
@@ -168,6 +170,7 @@ struct Pending<'s> {
     next: NextIds,
     new_variants: Vec<(String, VariantId)>,
     new_lines: Vec<LineId>,
+    reserved_line: Option<LineId>,
 }
 
 impl<'s> Pending<'s> {
@@ -177,6 +180,7 @@ impl<'s> Pending<'s> {
             next: store.next,
             new_variants: Vec::new(),
             new_lines: Vec::new(),
+            reserved_line: store.reserved_line,
         }
     }
 
@@ -227,14 +231,28 @@ impl<'s> Pending<'s> {
 
     /// Allocates a fresh line item id.
     fn alloc_line(&mut self) -> LineId {
+        if let Some(line) = self.reserved_line.take()
+            && !self.store.line_owner.contains_key(&line)
+            && !self.new_lines.contains(&line)
+        {
+            self.next.line = self.next.line.max(line.saturating_add(1));
+            self.new_lines.push(line);
+            return line;
+        }
         let line = take(&mut self.next.line);
         self.new_lines.push(line);
         line
     }
 
-    /// What to commit: counters, new variants, new line ids.
+    /// What to commit: counters, new variants, new line ids (a reserved line id
+    /// that was used is gone).
     fn finish(self) -> (NextIds, Vec<(String, VariantId)>, Vec<LineId>) {
         (self.next, self.new_variants, self.new_lines)
+    }
+
+    /// True when the reserved line id was handed out.
+    fn used_reserved_line(&self) -> bool {
+        self.store.reserved_line.is_some() && self.reserved_line.is_none()
     }
 }
 
@@ -308,6 +326,32 @@ impl Store {
     /// The SKU of a variant.
     pub fn sku_for_variant(&self, variant: VariantId) -> Option<&str> {
         self.skus_by_variant.get(&variant).map(String::as_str)
+    }
+
+    /// The variant of a SKU, adding it to the catalogue on first sight (the merchant
+    /// creates the product before adding it to an order).
+    pub fn ensure_variant(&mut self, sku: &str) -> VariantId {
+        if let Some(v) = self.variant_for_sku(sku) {
+            return v;
+        }
+        let v = take(&mut self.next.variant);
+        self.skus_by_variant.insert(v, sku.to_owned());
+        self.variants_by_sku.insert(sku.to_owned(), v);
+        v
+    }
+
+    /// Makes `line` the id of the next line item an edit adds without naming one
+    /// (GraphQL `orderEditAddVariant`), so that a test or scenario can name it in
+    /// advance. Refused when the id is in use.
+    pub fn reserve_line_id(&mut self, line: LineId) -> Result<(), ShopifyError> {
+        if let Some(owner) = self.line_owner.get(&line) {
+            return Err(ShopifyError::DuplicateLine {
+                line,
+                owner: self.orders[owner].name.clone(),
+            });
+        }
+        self.reserved_line = Some(line);
+        Ok(())
     }
 
     /// Every variant and its SKU, by variant id (the order SKUs were first seen in).
@@ -513,8 +557,12 @@ impl Store {
             staff_note: String::new(),
         };
         draft.updated_at = now;
+        let used_reserved = pending.used_reserved_line();
         let pending = pending.finish();
         self.commit(pending, draft);
+        if used_reserved {
+            self.reserved_line = None;
+        }
         Ok(edit)
     }
 

@@ -18,7 +18,9 @@ use katana_sync::Settings;
 use katana_sync::client::ShopifyClient;
 use katana_sync::service::{SyncService, WebhookServer};
 use serde_json::{Value, json};
-use shopify_mock::{BucketConfig, DeliveryStatus, ManualClock, MockConfig, ShopifyMock, WebhookSubscription};
+use shopify_mock::{
+    BucketConfig, DeliveryStatus, ManualClock, MockConfig, ShopifyMock, WebhookSubscription,
+};
 use shopify_model::NewOrder;
 
 use crate::runner::{StepError, Transport};
@@ -62,7 +64,13 @@ impl Http {
         };
         let mock = rt.block_on(ShopifyMock::start(config)).map_err(transport)?;
         let client = ShopifyClient::new(&mock.base_url(), API_VERSION, mock.access_token());
-        let sync = SyncService::new(Katana::new(), Settings::default(), start, client, SECRET.as_bytes());
+        let sync = SyncService::new(
+            Katana::new(),
+            Settings::default(),
+            start,
+            client,
+            SECRET.as_bytes(),
+        );
         let server = rt
             .block_on(sync.serve(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
             .map_err(transport)?;
@@ -83,6 +91,29 @@ impl Http {
         &self.mock
     }
 
+    /// The sync service (Katana's state, the webhook receiver's logic).
+    pub fn sync(&self) -> &SyncService {
+        &self.sync
+    }
+
+    /// The URL the mock sends webhooks to.
+    pub fn webhook_url(&self) -> String {
+        self.server
+            .as_ref()
+            .map(WebhookServer::url)
+            .unwrap_or_default()
+    }
+
+    /// The webhook secret the mock signs with and the sync checks.
+    pub fn webhook_secret(&self) -> &'static str {
+        SECRET
+    }
+
+    /// Runs a future on the transport's runtime (for tests that talk to the servers).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+
     fn set_time(&mut self, at: Timestamp) {
         self.clock.set(at);
         self.rt.block_on(self.sync.state()).now = at;
@@ -95,7 +126,11 @@ impl Http {
         let deliveries = self.mock.deliveries();
         for d in deliveries.iter().skip(self.checked_deliveries) {
             if d.status != DeliveryStatus::Delivered {
-                return Err(StepError::Transport(format!("webhook {} was not delivered: {:?}", d.topic.as_str(), d.status)));
+                return Err(StepError::Transport(format!(
+                    "webhook {} was not delivered: {:?}",
+                    d.topic.as_str(),
+                    d.status
+                )));
             }
         }
         self.checked_deliveries = deliveries.len();
@@ -119,24 +154,47 @@ impl Http {
         if let Some(errors) = body.get("errors").and_then(Value::as_array)
             && !errors.is_empty()
         {
-            let messages: Vec<&str> = errors.iter().filter_map(|e| e.get("message")?.as_str()).collect();
-            return Err(StepError::Refused(format!("Shopify: {}", messages.join("; "))));
+            let messages: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e.get("message")?.as_str())
+                .collect();
+            return Err(StepError::Refused(format!(
+                "Shopify: {}",
+                messages.join("; ")
+            )));
         }
-        let result = body.pointer(&format!("/data/{field}")).cloned().unwrap_or(Value::Null);
+        let result = body
+            .pointer(&format!("/data/{field}"))
+            .cloned()
+            .unwrap_or(Value::Null);
         if let Some(errors) = result.get("userErrors").and_then(Value::as_array)
             && !errors.is_empty()
         {
-            let messages: Vec<&str> = errors.iter().filter_map(|e| e.get("message")?.as_str()).collect();
-            return Err(StepError::Refused(format!("Shopify: {}", messages.join("; "))));
+            let messages: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e.get("message")?.as_str())
+                .collect();
+            return Err(StepError::Refused(format!(
+                "Shopify: {}",
+                messages.join("; ")
+            )));
         }
         Ok(result)
     }
 
     /// A REST Admin API call; 404 and 422 are refusals with Shopify's words.
-    fn rest(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, StepError> {
+    fn rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, StepError> {
         let url = format!("{}/{path}", self.mock.admin_url());
         let result = self.rt.block_on(async {
-            let mut request = self.http.request(method, &url).header("X-Shopify-Access-Token", self.mock.access_token());
+            let mut request = self
+                .http
+                .request(method, &url)
+                .header("X-Shopify-Access-Token", self.mock.access_token());
             if let Some(body) = &body {
                 request = request.json(body);
             }
@@ -155,7 +213,10 @@ impl Http {
             Some(Value::Object(map)) => map
                 .values()
                 .flat_map(|v| match v {
-                    Value::Array(items) => items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect(),
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
                     Value::String(s) => vec![s.clone()],
                     other => vec![other.to_string()],
                 })
@@ -165,12 +226,18 @@ impl Http {
         };
         match status.as_u16() {
             404 | 422 => Err(StepError::Refused(format!("Shopify: {words}"))),
-            code => Err(StepError::Transport(format!("Shopify answered {code} to {path}: {words}"))),
+            code => Err(StepError::Transport(format!(
+                "Shopify answered {code} to {path}: {words}"
+            ))),
         }
     }
 
     /// An order edit through GraphQL: begin, one change, commit.
-    fn order_edit(&self, order: u64, change: impl FnOnce(&str) -> Result<(), StepError>) -> Result<(), StepError> {
+    fn order_edit(
+        &self,
+        order: u64,
+        change: impl FnOnce(&str) -> Result<(), StepError>,
+    ) -> Result<(), StepError> {
         let begun = self.graphql(
             "mutation begin($id: ID!) { orderEditBegin(id: $id) { calculatedOrder { id } userErrors { field message } } }",
             json!({ "id": format!("gid://shopify/Order/{order}") }),
@@ -245,10 +312,17 @@ impl Http {
 }
 
 impl Transport for Http {
-    fn setup_orders(&mut self, orders: &[NewOrder], settings: Settings, at: Timestamp) -> Result<Vec<Effect>, StepError> {
+    fn setup_orders(
+        &mut self,
+        orders: &[NewOrder],
+        settings: Settings,
+        at: Timestamp,
+    ) -> Result<Vec<Effect>, StepError> {
         self.set_time(at);
         self.rt.block_on(self.sync.state()).settings = settings;
-        self.mock.seed_orders(orders).map_err(|e| StepError::Refused(e.to_string()))?;
+        self.mock
+            .seed_orders(orders)
+            .map_err(|e| StepError::Refused(e.to_string()))?;
         // The store existed before Katana connected: the first reconciliation
         // imports what qualifies, reading every order over REST.
         self.rt.block_on(self.sync.reconcile()).map_err(transport)?;

@@ -9,8 +9,8 @@
 //! - [`suite`]: finding scenario files and naming their snapshots.
 
 pub mod expect;
+pub mod http;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
 pub mod suite;
-pub mod http;

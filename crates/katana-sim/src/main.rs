@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
+use katana_sim::http::Http;
 use katana_sim::scenario::{Scenario, load_scenario};
 use katana_sim::{runner, suite};
 
@@ -13,6 +14,7 @@ Examples:
   katana-sim run                              run every scenario under scenarios/
   katana-sim run scenarios/edit               run one folder
   katana-sim run scenarios/edit/edit-down.yaml
+  katana-sim run --transport http             replay through the mock Shopify server and webhooks
   katana-sim check scenarios/                 validate files without running them
   katana-sim list                             list scenarios with their descriptions
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario";
@@ -53,6 +55,9 @@ enum Command {
     Show {
         /// The scenario file.
         file: PathBuf,
+        /// How a step reaches Katana.
+        #[arg(long, value_enum, default_value_t = Transport::InProcess)]
+        transport: Transport,
     },
 }
 
@@ -61,6 +66,34 @@ enum Command {
 enum Transport {
     /// Function calls in one process (Shopify model → order JSON → sync → rules).
     InProcess,
+    /// Real HTTP: the mock Shopify server's APIs, signed webhooks to the sync's
+    /// receiver, REST reads back (slower; same results).
+    Http,
+}
+
+impl Transport {
+    /// Runs one scenario over this transport.
+    fn run(
+        self,
+        scenario: &Scenario,
+    ) -> Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>> {
+        match self {
+            Transport::InProcess => runner::run(scenario),
+            Transport::Http => {
+                let start = scenario.start.unwrap_or(runner::DEFAULT_START);
+                let mut http = Http::start(start).map_err(|e| {
+                    Box::new(runner::Failure {
+                        path: scenario.path.clone(),
+                        step: 0,
+                        loc: None,
+                        step_text: "starting the mock Shopify server and the sync".into(),
+                        reason: runner::FailureReason::Transport(format!("{e:?}")),
+                    })
+                })?;
+                runner::run_with(scenario, &mut http)
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -112,16 +145,13 @@ fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, usize) {
 
 fn execute(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
-        Command::Run {
-            paths,
-            transport: Transport::InProcess,
-        } => {
+        Command::Run { paths, transport } => {
             let files = discover(&paths)?;
             let (scenarios, invalid) = load_all(&files);
             let mut passed = 0;
             let mut failed = invalid;
             for s in &scenarios {
-                match runner::run(s) {
+                match transport.run(s) {
                     Ok(_) => {
                         passed += 1;
                         println!("ok      {} ({} steps)", s.path.display(), s.steps.len());
@@ -155,9 +185,9 @@ fn execute(cli: Cli) -> anyhow::Result<bool> {
             }
             Ok(invalid == 0)
         }
-        Command::Show { file } => {
+        Command::Show { file, transport } => {
             let scenario = load_scenario(&file).map_err(|d| anyhow::anyhow!("{d}"))?;
-            match runner::run(&scenario) {
+            match transport.run(&scenario) {
                 Ok(snapshot) => {
                     print!("{}", snapshot.to_yaml());
                     Ok(true)

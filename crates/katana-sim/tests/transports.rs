@@ -3,7 +3,7 @@
 //! test per scenario, named `<path>` like the snapshot tests; a difference fails
 //! with the scenario's name and a unified diff (in process → HTTP).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use katana_sim::http::Http;
 use katana_sim::runner::{self, DEFAULT_START};
@@ -32,12 +32,16 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn same_over_both(name: &str, file: &PathBuf) -> Result<(), Failed> {
+fn same_over_both(name: &str, file: &Path) -> Result<(), Failed> {
     let scenario = load_scenario(file).map_err(|d| d.to_string())?;
-    let in_process = runner::run(&scenario).map_err(|f| format!("in process: {f}"))?.to_yaml();
+    let in_process = runner::run(&scenario)
+        .map_err(|f| format!("in process: {f}"))?
+        .to_yaml();
     let mut http = Http::start(scenario.start.unwrap_or(DEFAULT_START))
         .map_err(|e| format!("{name}: the HTTP transport did not start: {e:?}"))?;
-    let over_http = runner::run_with(&scenario, &mut http).map_err(|f| format!("over HTTP: {f}"))?.to_yaml();
+    let over_http = runner::run_with(&scenario, &mut http)
+        .map_err(|f| format!("over HTTP: {f}"))?
+        .to_yaml();
     if in_process == over_http {
         return Ok(());
     }

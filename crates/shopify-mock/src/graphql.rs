@@ -658,7 +658,7 @@ impl QueryRoot {
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<GOrder>> {
         let n = gid_num(&id, "Order")?;
         let s = core(ctx).lock();
-        Ok(s.store.order(n).ok().cloned().map(GOrder))
+        Ok(s.store().order(n).ok().cloned().map(GOrder))
     }
 }
 
@@ -792,7 +792,7 @@ impl MutationRoot {
             added: Vec::new(),
         };
         let next = s.last_edit + 1;
-        match calculate(&s.store, next, &session, now) {
+        match calculate(s.store(), next, &session, now) {
             Err(e) => Ok(OrderEditBeginPayload {
                 calculated_order: None,
                 user_errors: vec![UserError::from_model(&["id"], &e)],
@@ -858,7 +858,7 @@ impl MutationRoot {
                     "The line item does not exist",
                 )));
             };
-            if s.store
+            if s.store()
                 .order(session.order)
                 .ok()
                 .and_then(|o| o.line(n))
@@ -872,7 +872,7 @@ impl MutationRoot {
             session.set.insert(n, q);
             target_id = gid("CalculatedLineItem", n);
         }
-        match calculate(&s.store, session_id, &session, now) {
+        match calculate(s.store(), session_id, &session, now) {
             Err(e) => Ok(fail(UserError::from_model(&["quantity"], &e))),
             Ok(calc) => {
                 s.edits.insert(session_id, session);
@@ -923,7 +923,7 @@ impl MutationRoot {
             Ok(q) => q,
             Err(e) => return Ok(fail(e)),
         };
-        if s.store.sku_for_variant(variant).is_none() {
+        if s.store().sku_for_variant(variant).is_none() {
             return Ok(fail(UserError::new(
                 &["variantId"],
                 "The variant does not exist",
@@ -935,7 +935,7 @@ impl MutationRoot {
             variant,
             quantity: q,
         });
-        match calculate(&s.store, session_id, &session, now) {
+        match calculate(s.store(), session_id, &session, now) {
             Err(e) => Ok(fail(UserError::from_model(&["variantId"], &e))),
             Ok(calc) => {
                 s.last_added_line = key;

@@ -343,17 +343,17 @@ impl ShopifyMock {
 
     /// A copy of the store as it is now.
     pub fn store(&self) -> Store {
-        self.core.lock().store.clone()
+        self.core.lock().store().clone()
     }
 
     /// Reads the store without copying it.
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
-        f(&self.core.lock().store)
+        f(self.core.lock().store())
     }
 
     /// One order as it is now.
     pub fn order(&self, id: OrderId) -> Result<Order, ShopifyError> {
-        self.core.lock().store.order(id).cloned()
+        self.core.lock().store().order(id).cloned()
     }
 
     /// Sends webhooks for the subscription's topics to its address from now on.

@@ -100,53 +100,51 @@ pub(crate) fn respond(core: &std::sync::Arc<Core>, req: &Request) -> ResponseTem
 
 fn handle(core: &std::sync::Arc<Core>, req: &Request) -> (Reply, String) {
     let now = core.now();
-    let request_id = {
-        let mut s = core.lock();
-        s.last_request += 1;
-        format!("00000000-0000-4000-9000-{:012x}", s.last_request)
-    };
-    let path = req.url.path();
-    let Some(rest) = admin_path(path) else {
-        let reply = with_call_limit(core, Reply::not_found(), now);
-        return (reply, request_id);
-    };
+    let rest = admin_path(req.url.path());
     let token_ok = req
         .headers
         .get("x-shopify-access-token")
         .is_some_and(|v| v.as_bytes() == core.config.access_token.as_bytes());
+    let is_graphql = rest == Some("graphql.json");
+    // One lock for the request id and the bucket: GET is the hot path.
+    let (request_id, admitted, level) = {
+        let mut s = core.lock();
+        s.last_request += 1;
+        let id = format!("00000000-0000-4000-9000-{:012x}", s.last_request);
+        let admitted =
+            (rest.is_some() && token_ok && !is_graphql).then(|| s.rest_bucket.try_add(1.0, now));
+        let level = s.rest_bucket.level(now);
+        (id, admitted, level)
+    };
+    let size = core.config.rest_bucket.size;
+    let Some(rest) = rest else {
+        return (call_limit(Reply::not_found(), level, size), request_id);
+    };
     if !token_ok {
         let reply = Reply::json(401, &json!({"errors": UNAUTHORIZED}));
-        return (with_call_limit(core, reply, now), request_id);
+        return (call_limit(reply, level, size), request_id);
     }
-    if rest == "graphql.json" {
+    if is_graphql {
         let reply = if req.method == wiremock::http::Method::POST {
             crate::graphql::handle(core, &req.body, now)
         } else {
             Reply::not_found()
         };
-        return (with_call_limit(core, reply, now), request_id);
+        return (call_limit(reply, level, size), request_id);
     }
-    // The REST bucket: one call each.
-    let admitted = core.lock().rest_bucket.try_add(1.0, now);
-    if let Err(wait) = admitted {
-        let size = core.config.rest_bucket.size;
-        let retry_after = wait.max(2.0);
-        let reply = Reply::json(429, &json!({"errors": THROTTLED}))
-            .header("retry-after", format!("{retry_after:.1}"));
-        let reply = reply.header(
-            "x-shopify-shop-api-call-limit",
-            format!("{size}/{size}", size = size.ceil() as u64),
-        );
-        return (reply, request_id);
+    match admitted {
+        Some(Err(wait)) => {
+            let retry_after = wait.max(2.0);
+            let reply = Reply::json(429, &json!({"errors": THROTTLED}))
+                .header("retry-after", format!("{retry_after:.1}"));
+            (call_limit(reply, size, size), request_id)
+        }
+        _ => (call_limit(route(core, req, rest), level, size), request_id),
     }
-    let reply = route(core, req, rest);
-    (with_call_limit(core, reply, now), request_id)
 }
 
-/// Adds `X-Shopify-Shop-Api-Call-Limit: level/size` as the REST bucket stands.
-fn with_call_limit(core: &Core, reply: Reply, now: Timestamp) -> Reply {
-    let level = core.lock().rest_bucket.level(now);
-    let size = core.config.rest_bucket.size;
+/// Adds `X-Shopify-Shop-Api-Call-Limit: level/size`.
+fn call_limit(reply: Reply, level: f64, size: f64) -> Reply {
     reply.header(
         "x-shopify-shop-api-call-limit",
         format!("{}/{}", level.ceil() as u64, size.ceil() as u64),
@@ -194,7 +192,7 @@ fn route(core: &Core, req: &Request, rest: &str) -> Reply {
         (&Method::POST, ["orders", id, "cancel.json"]) => with_id(id, |id| cancel(core, req, id)),
         (&Method::GET, ["orders", id, "refunds.json"]) => with_id(id, |id| {
             let s = core.lock();
-            let order = s.store.order(id)?;
+            let order = s.store().order(id)?;
             let refunds: Vec<Value> = order
                 .refunds
                 .iter()
@@ -210,8 +208,8 @@ fn route(core: &Core, req: &Request, rest: &str) -> Reply {
                 return Err(Reply::not_found());
             };
             let s = core.lock();
-            let order = s.store.order(id)?;
-            let refund = s.store.get_refund(id, rid)?;
+            let order = s.store().order(id)?;
+            let refund = s.store().get_refund(id, rid)?;
             Ok(Reply::json(
                 200,
                 &json!({"refund": refund.to_rest_json(order)}),
@@ -540,7 +538,11 @@ fn list_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
     let lr = list_request(req)?;
     let s = core.lock();
     // Orders are listed by id, ascending.
-    let matched: Vec<&Order> = s.store.orders().filter(|o| lr.filters.matches(o)).collect();
+    let matched: Vec<&Order> = s
+        .store()
+        .orders()
+        .filter(|o| lr.filters.matches(o))
+        .collect();
     let page: &[&Order] = match &lr.cursor {
         None => &matched[..matched.len().min(lr.limit)],
         Some(c) if c.direction == Direction::Next => {
@@ -604,7 +606,7 @@ fn count_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
     let q = query(req);
     let filters = Filters::parse(&q)?;
     let s = core.lock();
-    let n = s.store.orders().filter(|o| filters.matches(o)).count();
+    let n = s.store().orders().filter(|o| filters.matches(o)).count();
     Ok(Reply::json(200, &json!({"count": n})))
 }
 
@@ -613,12 +615,20 @@ fn get_order(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
         None => None,
         Some(_) => fields(&query(req)),
     };
-    let body = {
-        let s = core.lock();
-        let order = s.store.order(id)?;
-        json!({"order": pick(order.to_rest_json(), fields.as_deref())})
+    let mut s = core.lock();
+    let body = match fields {
+        // The hot path: the cached body.
+        None => s.order_body(id)?.to_vec(),
+        Some(f) => {
+            let order = s.store().order(id)?;
+            to_bytes(&json!({"order": pick(order.to_rest_json(), Some(&f))}))
+        }
     };
-    Ok(Reply::json(200, &body))
+    Ok(Reply {
+        status: 200,
+        headers: Vec::new(),
+        body,
+    })
 }
 
 // ----- request bodies ----------------------------------------------------------

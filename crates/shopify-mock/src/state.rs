@@ -66,8 +66,11 @@ impl EditSession {
 
 /// Everything behind the store's lock.
 pub(crate) struct State {
-    /// The orders.
-    pub store: Store,
+    /// The orders. Private so that every change goes through [`State::store_mut`],
+    /// which drops the cached JSON.
+    store: Store,
+    /// `{"order": …}` bytes of orders read since the last change (GET is the hot path).
+    order_bodies: BTreeMap<OrderId, Arc<[u8]>>,
     /// The REST leaky bucket (calls).
     pub rest_bucket: LeakyBucket,
     /// The GraphQL leaky bucket (cost points).
@@ -80,6 +83,30 @@ pub(crate) struct State {
     pub last_added_line: u64,
     /// The last `X-Request-Id` handed out.
     pub last_request: u64,
+}
+
+impl State {
+    /// The orders, to read.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The orders, to change: forgets every cached body first.
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        self.order_bodies.clear();
+        &mut self.store
+    }
+
+    /// The body of `GET orders/{id}.json` without `fields`, cached until the next change.
+    pub(crate) fn order_body(&mut self, id: OrderId) -> Result<Arc<[u8]>, ShopifyError> {
+        if let Some(b) = self.order_bodies.get(&id) {
+            return Ok(b.clone());
+        }
+        let order = self.store.order(id)?;
+        let body: Arc<[u8]> = to_bytes(&json!({"order": order.to_rest_json()})).into();
+        self.order_bodies.insert(id, body.clone());
+        Ok(body)
+    }
 }
 
 /// The mock's shared core: configuration, clock, store and webhooks.
@@ -101,6 +128,7 @@ impl Core {
     pub(crate) fn new(config: MockConfig, webhooks: Webhooks) -> Self {
         let state = State {
             store: Store::new(),
+            order_bodies: BTreeMap::new(),
             rest_bucket: LeakyBucket::new(config.rest_bucket),
             graphql_bucket: LeakyBucket::new(config.graphql_bucket),
             edits: BTreeMap::new(),
@@ -136,11 +164,11 @@ impl Core {
         let now = self.now();
         let mut s = self.lock();
         // All or nothing: build on a copy.
-        let mut store = s.store.clone();
+        let mut store = s.store().clone();
         for o in orders {
             store.create_order(o, now)?;
         }
-        s.store = store;
+        *s.store_mut() = store;
         Ok(())
     }
 
@@ -148,7 +176,7 @@ impl Core {
     pub(crate) fn create_order(&self, new: &NewOrder) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let order = s.store.create_order(new, now)?.clone();
+        let order = s.store_mut().create_order(new, now)?.clone();
         self.emit_order(Topic::OrdersCreate, &order, now);
         Ok(order)
     }
@@ -157,8 +185,8 @@ impl Core {
     pub(crate) fn close(&self, id: OrderId) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let was_closed = s.store.order(id)?.is_closed();
-        let order = s.store.close(id, now)?.clone();
+        let was_closed = s.store().order(id)?.is_closed();
+        let order = s.store_mut().close(id, now)?.clone();
         if !was_closed {
             self.emit_order(Topic::OrdersUpdated, &order, now);
         }
@@ -169,8 +197,8 @@ impl Core {
     pub(crate) fn open(&self, id: OrderId) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let was_closed = s.store.order(id)?.is_closed();
-        let order = s.store.open(id, now)?.clone();
+        let was_closed = s.store().order(id)?.is_closed();
+        let order = s.store_mut().open(id, now)?.clone();
         if was_closed {
             self.emit_order(Topic::OrdersUpdated, &order, now);
         }
@@ -186,7 +214,7 @@ impl Core {
     ) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let order = s.store.cancel(id, reason, restock, now)?.clone();
+        let order = s.store_mut().cancel(id, reason, restock, now)?.clone();
         self.emit_order(Topic::OrdersCancelled, &order, now);
         self.emit_order(Topic::OrdersUpdated, &order, now);
         Ok(order)
@@ -196,7 +224,7 @@ impl Core {
     pub(crate) fn delete(&self, id: OrderId) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let order = s.store.delete(id)?;
+        let order = s.store_mut().delete(id)?;
         s.edits.retain(|_, e| e.order != id);
         self.webhooks
             .emit(Topic::OrdersDelete, to_bytes(&json!({"id": id})), now);
@@ -213,8 +241,8 @@ impl Core {
     ) -> Result<(Value, Order), ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let refund = s.store.refund(id, lines, note, now)?.clone();
-        let order = s.store.order(id)?.clone();
+        let refund = s.store_mut().refund(id, lines, note, now)?.clone();
+        let order = s.store().order(id)?.clone();
         let refund_json = refund.to_rest_json(&order);
         self.webhooks
             .emit(Topic::RefundsCreate, to_bytes(&refund_json), now);
@@ -232,10 +260,10 @@ impl Core {
         staff_note: Option<&str>,
     ) -> Result<(OrderEdit, Order), ShopifyError> {
         let now = self.now();
-        let mut edit = s.store.edit(id, ops, now)?;
+        let mut edit = s.store_mut().edit(id, ops, now)?;
         edit.notify_customer = notify_customer;
         edit.staff_note = staff_note.unwrap_or_default().to_owned();
-        let order = s.store.order(id)?.clone();
+        let order = s.store().order(id)?.clone();
         self.webhooks
             .emit(Topic::OrdersEdited, to_bytes(&edit.to_webhook_json()), now);
         self.emit_order(Topic::OrdersUpdated, &order, now);
@@ -252,7 +280,7 @@ impl Core {
     ) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
-        let order = s.store.fulfill(id, line, quantity, now)?.clone();
+        let order = s.store_mut().fulfill(id, line, quantity, now)?.clone();
         let topic = match order.fulfillment_status() {
             Some(shopify_model::FulfillmentStatus::Fulfilled) => Topic::OrdersFulfilled,
             _ => Topic::OrdersPartiallyFulfilled,

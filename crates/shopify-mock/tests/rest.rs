@@ -651,3 +651,58 @@ async fn the_bucket_size_and_rate_are_configurable() {
     h.tick(10);
     assert_eq!(h.get("orders/1.json").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_read_after_every_kind_of_change_sees_the_change() {
+    // GET answers are cached per order until the next change: each change must show.
+    let h = seeded().await;
+    let get = || h.get("orders/1001.json");
+    assert_eq!(get().await.body["order"]["closed_at"], Value::Null);
+    h.post("orders/1001/close.json", json!({})).await;
+    assert!(get().await.body["order"]["closed_at"].is_string());
+    h.post("orders/1001/open.json", json!({})).await;
+    assert_eq!(get().await.body["order"]["closed_at"], Value::Null);
+    h.post(
+        "orders/1001/refunds.json",
+        json!({"refund": {"refund_line_items": [{"line_item_id": 11, "quantity": 1, "restock_type": "cancel"}]}}),
+    )
+    .await;
+    assert_eq!(
+        get().await.body["order"]["line_items"][0]["current_quantity"],
+        4
+    );
+    h.mock.fulfill(1001, 11, 1).unwrap();
+    assert_eq!(get().await.body["order"]["fulfillment_status"], "partial");
+    let calc = h
+        .graphql(r#"mutation { orderEditBegin(id: "gid://shopify/Order/1001") { calculatedOrder { id } } }"#, json!({}))
+        .await
+        .body["data"]["orderEditBegin"]["calculatedOrder"]["id"]
+        .clone();
+    h.graphql(
+        r#"mutation($id: ID!) { orderEditSetQuantity(id: $id, lineItemId: "gid://shopify/CalculatedLineItem/12", quantity: 3) { userErrors { message } } }"#,
+        json!({"id": calc}),
+    )
+    .await;
+    assert_eq!(
+        get().await.body["order"]["line_items"][1]["current_quantity"],
+        1,
+        "not before the commit"
+    );
+    h.graphql(
+        r#"mutation($id: ID!) { orderEditCommit(id: $id) { userErrors { message } } }"#,
+        json!({"id": calc}),
+    )
+    .await;
+    assert_eq!(
+        get().await.body["order"]["line_items"][1]["current_quantity"],
+        3
+    );
+    h.mock
+        .seed_orders(&[order(1005, &[(51, "Z", 1, 0)])])
+        .unwrap();
+    assert_eq!(h.get("orders/1005.json").await.status, 200);
+    h.post("orders/1005/cancel.json", json!({})).await;
+    assert!(h.get("orders/1005.json").await.body["order"]["cancelled_at"].is_string());
+    h.delete("orders/1005.json").await;
+    assert_eq!(h.get("orders/1005.json").await.status, 404);
+}

@@ -49,7 +49,7 @@ pub enum KatanaError {
     #[error("quantity must be at least 1")]
     ZeroQuantity,
     /// A user action on an MO without an open message.
-    #[error("{mo} has no open message to {action}")]
+    #[error("{mo} has no open message, so there is nothing to {action}")]
     NoOpenMessage {
         /// MO.
         mo: MoId,

@@ -692,9 +692,9 @@ enum ActionKind {
 impl ActionKind {
     fn verb(self) -> &'static str {
         match self {
-            Self::Update => "update the MO quantity for",
-            Self::Keep => "keep the MO quantity for",
-            Self::Dismiss => "dismiss",
+            Self::Update => "update (Update MO quantity)",
+            Self::Keep => "keep (Keep current MO quantity)",
+            Self::Dismiss => "dismiss (Close)",
         }
     }
 }

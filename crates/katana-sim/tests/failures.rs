@@ -83,7 +83,7 @@ fn an_unexpected_refusal_names_the_step_and_the_reason() {
     let report = failure("  - dismiss: MO-1\n");
     assert_eq!(
         report,
-        "scenarios/f.yaml:12:5: step 1 failed: dismiss: MO-1\n  refused: Katana: MO-1 has no open message to dismiss"
+        "scenarios/f.yaml:12:5: step 1 failed: dismiss: MO-1\n  refused: Katana: MO-1 has no open message, so there is nothing to dismiss (Close)"
     );
 }
 
@@ -106,7 +106,9 @@ fn expect_error_with_other_text_fails_and_shows_the_error() {
         "{report}"
     );
     assert!(
-        report.contains("error: Katana: MO-1 has no open message to dismiss"),
+        report.contains(
+            "error: Katana: MO-1 has no open message, so there is nothing to dismiss (Close)"
+        ),
         "{report}"
     );
 }

@@ -420,7 +420,7 @@ tests/bad-input/dangling-refs.yaml:15:7: MO `MO-2` does not exist
   hint: known MOs: MO-1
 tests/bad-input/dangling-refs.yaml:16:23: order 1004 does not exist
   hint: known orders: 1001
-tests/bad-input/dangling-refs.yaml:16:64: line 14 does not exist in order 1001
+tests/bad-input/dangling-refs.yaml:16:63: line 14 does not exist in order 1001
   hint: lines of order 1001: 11"
     );
 }
@@ -719,4 +719,26 @@ steps:
 ";
     let s = parse_scenario(Path::new("a.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.orders[0].lines, s.orders[1].lines);
+}
+
+/// `{ exists: false }` alone may name an MO or order that never existed, e.g. after
+/// a refused `make_to_order` or `create_order`: that absence is what it checks.
+#[test]
+fn expecting_absence_of_an_id_that_never_existed_is_allowed() {
+    let text = "\
+description: absence checks
+shopify:
+  orders:
+    - { id: 1001, lines: [{ id: 11, sku: OAK, quantity: 5 }] }
+steps:
+  - expect_error: { step: { make_to_order: { mo: MO-7, order: 1001, line: 99 } } }
+  - expect:
+      MO-7: { exists: false }
+      sales_orders: { 4242: { exists: false } }
+";
+    let scenario = katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), text);
+    assert!(scenario.is_ok(), "{}", scenario.unwrap_err());
+    let text = text.replace("MO-7: { exists: false }", "MO-7: { exists: false, status: done }");
+    let err = katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), &text).unwrap_err();
+    assert!(err.to_string().contains("MO `MO-7` does not exist"), "{err}");
 }

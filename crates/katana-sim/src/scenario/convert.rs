@@ -1240,8 +1240,18 @@ impl<'p> Cx<'p> {
                 out = None;
                 continue;
             };
-            self.check_mo(&mo, k.loc);
             let expect = self.mo_expect(v, &mo);
+            // `{ exists: false }` alone may name an id that never existed, e.g. the
+            // MO of a refused `make_to_order`: that is the point of the check.
+            let only_absent = expect.as_ref().is_some_and(|x| {
+                *x == MoExpect {
+                    exists: Some(false),
+                    ..MoExpect::default()
+                }
+            });
+            if !only_absent {
+                self.check_mo(&mo, k.loc);
+            }
             match (&mut out, expect) {
                 (Some(e), Some(x)) => {
                     e.mos.insert(mo, x);
@@ -1304,8 +1314,18 @@ impl<'p> Cx<'p> {
                 out = None;
                 continue;
             };
-            let exists = self.check_order(order, k.loc);
-            let so = self.so_expect(v, order, k.loc, exists);
+            let known = !self.live || self.orders.contains_key(&order);
+            let so = self.so_expect(v, order, k.loc, known);
+            // `{ exists: false }` alone may name an order that never existed.
+            let only_absent = so.as_ref().is_some_and(|x| {
+                *x == SoExpect {
+                    exists: Some(false),
+                    rows: None,
+                }
+            });
+            if !only_absent {
+                self.check_order(order, k.loc);
+            }
             match (&mut out, so) {
                 (Some(map), Some(so)) => {
                     if map.insert(order, so).is_some() {

@@ -913,13 +913,8 @@ impl MutationRoot {
                 "The calculated order does not exist",
             )));
         };
+        // 0 is refused by the store below, with its own message.
         let q = match self::quantity(quantity, "quantity") {
-            Ok(0) => {
-                return Ok(fail(UserError::new(
-                    &["quantity"],
-                    "Quantity must be greater than 0",
-                )));
-            }
             Ok(q) => q,
             Err(e) => return Ok(fail(e)),
         };
@@ -929,6 +924,17 @@ impl MutationRoot {
                 "The variant does not exist",
             )));
         }
+        if q == 0 {
+            // The store refuses a new line of 0 units; ask it for its words.
+            let op = shopify_model::EditOp::AddLine {
+                line: None,
+                item: shopify_model::ItemRef::Variant(variant),
+                quantity: 0,
+            };
+            if let Err(e) = s.store().clone().edit(session.order, &[op], now) {
+                return Ok(fail(UserError::from_model(&["quantity"], &e)));
+            }
+        }
         let key = s.last_added_line + 1;
         session.added.push(AddedLine {
             key,
@@ -936,7 +942,15 @@ impl MutationRoot {
             quantity: q,
         });
         match calculate(s.store(), session_id, &session, now) {
-            Err(e) => Ok(fail(UserError::from_model(&["variantId"], &e))),
+            Err(e) => {
+                let field = match e {
+                    ShopifyError::ZeroQuantity { .. } | ShopifyError::InvalidQuantity { .. } => {
+                        "quantity"
+                    }
+                    _ => "variantId",
+                };
+                Ok(fail(UserError::from_model(&[field], &e)))
+            }
             Ok(calc) => {
                 s.last_added_line = key;
                 s.edits.insert(session_id, session);

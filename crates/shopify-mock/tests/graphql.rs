@@ -319,6 +319,8 @@ async fn order_edit_refusals_are_user_errors() {
     )
     .await;
     assert_eq!(s["userErrors"][0]["field"], json!(["quantity"]));
+    let msg = s["userErrors"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("at least 1"), "the store's own message: {msg}");
     let s = mutate(&h, "orderEditSetQuantity", SET, json!({"id": "gid://shopify/CalculatedOrder/777", "line": "gid://shopify/CalculatedLineItem/21", "q": 1})).await;
     assert_eq!(s["userErrors"][0]["field"], json!(["id"]));
     // The refused steps left the session as it was: committing changes nothing but updated_at.

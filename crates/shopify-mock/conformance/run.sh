@@ -35,23 +35,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The mock's stdout goes through a FIFO so that its "listening on" line is the
+# signal to go on (no polling).
+mkfifo "$work/out"
 "$bin" serve --port 0 --orders "$here/orders.yaml" --access-token "$token" \
   --webhook-url "http://127.0.0.1:$hook_port/webhooks" --webhook-secret "$secret" \
-  >"$work/mock.out" 2>"$work/mock.err" &
+  >"$work/out" 2>"$work/mock.err" &
 mock_pid=$!
+exec 3<"$work/out"
 
 base=""
-for _ in $(seq 1 100); do
-  base="$(sed -n 's/^shopify-mock listening on //p' "$work/mock.out")"
-  [ -n "$base" ] && break
-  if ! kill -0 "$mock_pid" 2>/dev/null; then break; fi
-  sleep 0.1
+while IFS= read -r -t 60 line <&3; do
+  case "$line" in
+    "shopify-mock listening on "*) base="${line#shopify-mock listening on }"; break ;;
+  esac
 done
 if [ -z "$base" ]; then
   echo "shopify-mock did not start:" >&2
-  cat "$work/mock.out" "$work/mock.err" >&2
+  cat "$work/mock.err" >&2
   exit 1
 fi
+# Keep reading its output so that it never blocks on a full pipe.
+cat <&3 >"$work/mock.out" &
 echo "shopify-mock at $base"
 
 status=0

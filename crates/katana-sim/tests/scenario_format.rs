@@ -738,7 +738,14 @@ steps:
 ";
     let scenario = katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), text);
     assert!(scenario.is_ok(), "{}", scenario.unwrap_err());
-    let text = text.replace("MO-7: { exists: false }", "MO-7: { exists: false, status: done }");
-    let err = katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), &text).unwrap_err();
-    assert!(err.to_string().contains("MO `MO-7` does not exist"), "{err}");
+    let text = text.replace(
+        "MO-7: { exists: false }",
+        "MO-7: { exists: false, status: done }",
+    );
+    let err =
+        katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), &text).unwrap_err();
+    assert!(
+        err.to_string().contains("MO `MO-7` does not exist"),
+        "{err}"
+    );
 }

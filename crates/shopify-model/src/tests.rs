@@ -967,14 +967,31 @@ fn quantities_from_json_are_whole_numbers_at_least_zero() {
 fn a_reserved_line_id_goes_to_the_next_added_line_and_only_once() {
     let mut store = store();
     let variant = store.ensure_variant("OAK-BENCH");
-    assert_eq!(store.ensure_variant("OAK-BENCH"), variant, "one variant per SKU");
+    assert_eq!(
+        store.ensure_variant("OAK-BENCH"),
+        variant,
+        "one variant per SKU"
+    );
     store.reserve_line_id(77).unwrap();
-    let add = EditOp::AddLine { line: None, item: ItemRef::Variant(variant), quantity: 2 };
+    let add = EditOp::AddLine {
+        line: None,
+        item: ItemRef::Variant(variant),
+        quantity: 2,
+    };
     store.edit(1001, &[add.clone()], t(1)).unwrap();
     assert!(store.order(1001).unwrap().line(77).is_some());
     store.edit(1001, &[add], t(2)).unwrap();
-    let ids: Vec<_> = store.order(1001).unwrap().line_items.iter().map(|l| l.id).collect();
+    let ids: Vec<_> = store
+        .order(1001)
+        .unwrap()
+        .line_items
+        .iter()
+        .map(|l| l.id)
+        .collect();
     assert_eq!(ids.len(), 4);
     assert!(ids[3] > 77, "the reservation is used once: {ids:?}");
-    assert!(matches!(store.reserve_line_id(11), Err(ShopifyError::DuplicateLine { .. })));
+    assert!(matches!(
+        store.reserve_line_id(11),
+        Err(ShopifyError::DuplicateLine { .. })
+    ));
 }

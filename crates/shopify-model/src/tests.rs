@@ -978,7 +978,7 @@ fn a_reserved_line_id_goes_to_the_next_added_line_and_only_once() {
         item: ItemRef::Variant(variant),
         quantity: 2,
     };
-    store.edit(1001, &[add.clone()], t(1)).unwrap();
+    store.edit(1001, std::slice::from_ref(&add), t(1)).unwrap();
     assert!(store.order(1001).unwrap().line(77).is_some());
     store.edit(1001, &[add], t(2)).unwrap();
     let ids: Vec<_> = store

@@ -5,18 +5,21 @@
 # conformance.py, and stops the mock with Ctrl-C (SIGINT).
 #
 # Needs: cargo, python3 with venv and pip, and PyPI. Exit status: the script's.
-# The venv is kept in target/shopify-conformance-venv (override with
+# The venv is kept in <cargo target dir>/shopify-conformance-venv (override with
 # SHOPIFY_CONFORMANCE_VENV) so later runs skip the download.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-venv="${SHOPIFY_CONFORMANCE_VENV:-$root/target/shopify-conformance-venv}"
+# Cargo's target folder, wherever CARGO_TARGET_DIR or a config puts it.
+target="$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+venv="${SHOPIFY_CONFORMANCE_VENV:-$target/shopify-conformance-venv}"
 token="shpat_conformance_token"
 secret="conformance-webhook-secret"
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p shopify-mock --bin shopify-mock
-bin="$root/target/debug/shopify-mock"
+bin="$target/debug/shopify-mock"
 
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"

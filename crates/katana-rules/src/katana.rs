@@ -171,15 +171,7 @@ impl Katana {
             SoChange::AddRow { order, row } => self.add_row(*order, row, &mut fx)?,
             SoChange::DeleteRow { order, line } => self.delete_row(*order, *line, now, &mut fx)?,
             SoChange::MarkDelivered { order, line } => {
-                let so = self.so_mut(*order)?;
-                let number = so.number.clone();
-                let row = so
-                    .rows
-                    .get_mut(line)
-                    .ok_or_else(|| KatanaError::UnknownRow {
-                        number: number.clone(),
-                        line: *line,
-                    })?;
+                let (number, row) = self.row_mut(*order, *line)?;
                 if row.delivery != Delivery::Delivered {
                     fx.push(Effect::DeliveryChanged {
                         number,
@@ -199,6 +191,20 @@ impl Katana {
         self.sales_orders
             .get_mut(&order)
             .ok_or(KatanaError::UnknownSalesOrder(order))
+    }
+
+    /// The SO's number and the row, or why there is none.
+    fn row_mut(
+        &mut self,
+        order: OrderId,
+        line: LineId,
+    ) -> Result<(String, &mut SoRow), KatanaError> {
+        let so = self.so_mut(order)?;
+        let number = so.number.clone();
+        match so.rows.get_mut(&line) {
+            Some(row) => Ok((number, row)),
+            None => Err(KatanaError::UnknownRow { number, line }),
+        }
     }
 
     fn import(
@@ -290,18 +296,7 @@ impl Katana {
         now: Timestamp,
         fx: &mut Vec<Effect>,
     ) -> Result<(), KatanaError> {
-        let so = self
-            .sales_orders
-            .get_mut(&order)
-            .ok_or(KatanaError::UnknownSalesOrder(order))?;
-        let number = so.number.clone();
-        let row = so
-            .rows
-            .get_mut(&line)
-            .ok_or_else(|| KatanaError::UnknownRow {
-                number: number.clone(),
-                line,
-            })?;
+        let (number, row) = self.row_mut(order, line)?;
         let from = row.quantity;
         if from == to {
             return Ok(());
@@ -491,18 +486,7 @@ impl Katana {
                 }
             }
             NewMoKind::MakeToOrder(row_ref) => {
-                let so = self
-                    .sales_orders
-                    .get_mut(&row_ref.order)
-                    .ok_or(KatanaError::UnknownSalesOrder(row_ref.order))?;
-                let number = so.number.clone();
-                let row =
-                    so.rows
-                        .get_mut(&row_ref.line)
-                        .ok_or_else(|| KatanaError::UnknownRow {
-                            number: number.clone(),
-                            line: row_ref.line,
-                        })?;
+                let (number, row) = self.row_mut(row_ref.order, row_ref.line)?;
                 if let Some(other) = &row.mo {
                     return Err(KatanaError::RowHasMo {
                         number,
@@ -555,15 +539,7 @@ impl Katana {
         row: RowRef,
         delivery: Delivery,
     ) -> Result<Vec<Effect>, KatanaError> {
-        let so = self.so_mut(row.order)?;
-        let number = so.number.clone();
-        let r = so
-            .rows
-            .get_mut(&row.line)
-            .ok_or_else(|| KatanaError::UnknownRow {
-                number: number.clone(),
-                line: row.line,
-            })?;
+        let (number, r) = self.row_mut(row.order, row.line)?;
         if r.delivery == delivery {
             return Ok(Vec::new());
         }

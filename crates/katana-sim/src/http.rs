@@ -43,6 +43,23 @@ pub struct Http {
     checked_deliveries: usize,
 }
 
+/// GraphQL's top-level `errors` or a mutation's `userErrors`, as a refusal.
+fn refusal(errors: Option<&Value>) -> Result<(), StepError> {
+    match errors.and_then(Value::as_array) {
+        Some(errors) if !errors.is_empty() => {
+            let messages: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e.get("message")?.as_str())
+                .collect();
+            Err(StepError::Refused(format!(
+                "Shopify: {}",
+                messages.join("; ")
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn transport(e: impl std::fmt::Display) -> StepError {
     StepError::Transport(e.to_string())
 }
@@ -151,34 +168,12 @@ impl Http {
             response.json::<Value>().await
         });
         let body = body.map_err(transport)?;
-        if let Some(errors) = body.get("errors").and_then(Value::as_array)
-            && !errors.is_empty()
-        {
-            let messages: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e.get("message")?.as_str())
-                .collect();
-            return Err(StepError::Refused(format!(
-                "Shopify: {}",
-                messages.join("; ")
-            )));
-        }
+        refusal(body.get("errors"))?;
         let result = body
             .pointer(&format!("/data/{field}"))
             .cloned()
             .unwrap_or(Value::Null);
-        if let Some(errors) = result.get("userErrors").and_then(Value::as_array)
-            && !errors.is_empty()
-        {
-            let messages: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e.get("message")?.as_str())
-                .collect();
-            return Err(StepError::Refused(format!(
-                "Shopify: {}",
-                messages.join("; ")
-            )));
-        }
+        refusal(result.get("userErrors"))?;
         Ok(result)
     }
 

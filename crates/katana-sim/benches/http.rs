@@ -25,7 +25,7 @@ fn main() {
 }
 
 fn scenarios() -> Vec<Scenario> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let dir = suite::repo_root().join("scenarios");
     suite::discover(&[dir])
         .expect("the scenarios folder")
         .iter()

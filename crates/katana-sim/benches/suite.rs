@@ -4,8 +4,6 @@
 
 #![allow(missing_docs)]
 
-use std::path::Path;
-
 use divan::Bencher;
 use divan::counter::ItemsCount;
 use katana_sim::scenario::{Scenario, load_scenario, parse_scenario};
@@ -16,7 +14,7 @@ fn main() {
 }
 
 fn suite_files() -> Vec<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let dir = suite::repo_root().join("scenarios");
     suite::discover(&[dir]).expect("the scenarios folder")
 }
 

@@ -12,7 +12,7 @@ use katana_sim::{runner, suite};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    suite::repo_root()
 }
 
 fn main() {

@@ -14,7 +14,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() {
     let args = Arguments::from_args();
-    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
+    let scenarios = suite::repo_root().join("scenarios");
     let files = match suite::discover(std::slice::from_ref(&scenarios)) {
         Ok(files) => files,
         Err(e) => {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use katana_rules::{Effect, Katana};
 use katana_sync::Settings;
-use katana_sync::client::ShopifyClient;
+use katana_sync::client::{RetryPolicy, ShopifyClient};
 use katana_sync::service::{SyncService, WebhookServer};
 use serde_json::{Value, json};
 use shopify_mock::{
@@ -80,7 +80,14 @@ impl Http {
             ..MockConfig::default()
         };
         let mock = rt.block_on(ShopifyMock::start(config)).map_err(transport)?;
-        let client = ShopifyClient::new(&mock.base_url(), API_VERSION, mock.access_token());
+        // Quick retries: the mock's faults are injected by tests, not network weather.
+        let retry = RetryPolicy {
+            max_retries: 4,
+            backoff: std::time::Duration::from_millis(2),
+            max_retry_after: std::time::Duration::from_secs(1),
+        };
+        let client = ShopifyClient::new(&mock.base_url(), API_VERSION, mock.access_token())
+            .with_retry(retry);
         let sync = SyncService::new(
             Katana::new(),
             Settings::default(),

@@ -340,3 +340,90 @@ fn reconciliation_notices_a_deleted_order() {
         "reconciliation finds the order gone (404) and deletes its SO"
     );
 }
+
+#[test]
+fn a_5xx_while_reading_the_order_is_retried_with_backoff() {
+    let mut http = replayed();
+    for (id, _) in http.mock().subscriptions() {
+        http.mock().unsubscribe(id);
+    }
+    // A refund Katana has not heard of yet: line 12 goes from 2 to 1.
+    let (admin, token) = (
+        http.mock().admin_url(),
+        http.mock().access_token().to_string(),
+    );
+    http.block_on(async {
+        let body = serde_json::json!({ "refund": { "refund_line_items": [
+            { "line_item_id": 12, "quantity": 1, "restock_type": "cancel" } ] } });
+        let r = reqwest::Client::new()
+            .post(format!("{admin}/orders/1001/refunds.json"))
+            .header("X-Shopify-Access-Token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    });
+    http.mock().fail_next_requests(2, 503);
+    let body = r#"{"id":1001}"#;
+    let signature = sign(body.as_bytes(), http.webhook_secret().as_bytes());
+    let (status, text) = post(
+        &http,
+        &headers("orders/updated", "retry-1", "retry-e1", signature),
+        body,
+    );
+    assert_eq!(
+        (status, text.as_str()),
+        (200, "applied"),
+        "two 503s, then the read succeeds"
+    );
+    let mut q = None;
+    http.with_katana(&mut |k, _| {
+        q = k
+            .row(RowRef {
+                order: 1001,
+                line: 12,
+            })
+            .map(|r| r.quantity)
+    });
+    assert_eq!(q, Some(1));
+}
+
+#[test]
+fn when_shopify_keeps_failing_the_delivery_fails_and_shopifys_retry_applies_it() {
+    let mut http = replayed();
+    // More faults than the sync's client retries (1 + 4): the first delivery attempt
+    // is answered 503 and not marked processed; the mock retries it with backoff.
+    http.mock().fail_next_requests(5, 502);
+    http.mock().fulfill(1001, 12, 2).unwrap();
+    http.block_on(http.mock().settle_webhooks());
+    let deliveries = http.mock().deliveries();
+    let first = &deliveries[4];
+    assert_eq!(
+        first.topic,
+        Topic::OrdersPartiallyFulfilled,
+        "{deliveries:?}"
+    );
+    assert_eq!(first.status, DeliveryStatus::Delivered);
+    assert_eq!(
+        first.attempts, 2,
+        "failed once, delivered on Shopify's retry"
+    );
+    let failed: Vec<_> = http
+        .mock()
+        .delivery_log()
+        .into_iter()
+        .filter(|a| !a.outcome.is_success())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let mut delivery = None;
+    http.with_katana(&mut |k, _| {
+        delivery = k
+            .row(RowRef {
+                order: 1001,
+                line: 12,
+            })
+            .map(|r| r.delivery)
+    });
+    assert_eq!(delivery, Some(katana_rules::Delivery::Delivered));
+}

@@ -107,14 +107,23 @@ fn handle(core: &std::sync::Arc<Core>, req: &Request) -> (Reply, String) {
         .is_some_and(|v| v.as_bytes() == core.config.access_token.as_bytes());
     let is_graphql = rest == Some("graphql.json");
     // One lock for the request id and the bucket: GET is the hot path.
-    let (request_id, admitted, level) = {
+    let (request_id, admitted, level, fault) = {
         let mut s = core.lock();
         s.last_request += 1;
         let id = format!("00000000-0000-4000-9000-{:012x}", s.last_request);
+        // An injected fault hits an authorised Admin API call (REST or GraphQL)
+        // before it touches anything.
+        let fault = match s.faults {
+            Some((left, status)) if rest.is_some() && token_ok => {
+                s.faults = (left > 1).then_some((left - 1, status));
+                Some(status)
+            }
+            _ => None,
+        };
         let admitted =
             (rest.is_some() && token_ok && !is_graphql).then(|| s.rest_bucket.try_add(1.0, now));
         let level = s.rest_bucket.level(now);
-        (id, admitted, level)
+        (id, admitted, level, fault)
     };
     let size = core.config.rest_bucket.size;
     let Some(rest) = rest else {
@@ -122,6 +131,10 @@ fn handle(core: &std::sync::Arc<Core>, req: &Request) -> (Reply, String) {
     };
     if !token_ok {
         let reply = Reply::json(401, &json!({"errors": UNAUTHORIZED}));
+        return (call_limit(reply, level, size), request_id);
+    }
+    if let Some(status) = fault {
+        let reply = Reply::json(status, &json!({"errors": "Internal Server Error"}));
         return (call_limit(reply, level, size), request_id);
     }
     if is_graphql {

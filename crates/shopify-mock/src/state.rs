@@ -83,6 +83,8 @@ pub(crate) struct State {
     pub last_added_line: u64,
     /// The last `X-Request-Id` handed out.
     pub last_request: u64,
+    /// Injected faults: how many more Admin API requests fail, and with which status.
+    pub faults: Option<(u32, u16)>,
 }
 
 impl State {
@@ -135,6 +137,7 @@ impl Core {
             last_edit: 0,
             last_added_line: 0,
             last_request: 0,
+            faults: None,
         };
         Self {
             clock: config.clock.clone(),

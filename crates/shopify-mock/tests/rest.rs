@@ -706,3 +706,35 @@ async fn a_read_after_every_kind_of_change_sees_the_change() {
     h.delete("orders/1005.json").await;
     assert_eq!(h.get("orders/1005.json").await.status, 404);
 }
+
+#[tokio::test]
+async fn injected_faults_fail_the_next_calls_and_change_nothing() {
+    let h = seeded().await;
+    h.mock.fail_next_requests(2, 503);
+    let first = h.post("orders/1001/close.json", json!({})).await;
+    assert_eq!(first.status, 503);
+    assert_eq!(first.body, json!({"errors": "Internal Server Error"}));
+    assert!(first.header("x-request-id").is_some());
+    assert!(first.header("x-shopify-shop-api-call-limit").is_some());
+    let second = h
+        .graphql(
+            "{ order(id: \"gid://shopify/Order/1001\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(second.status, 503, "GraphQL calls fail too");
+    assert_eq!(
+        h.mock.order(1001).unwrap().closed_at,
+        None,
+        "a failed call changes nothing"
+    );
+    let third = h.get("orders/1001.json").await;
+    assert_eq!(third.status, 200, "the faults are used up");
+    h.mock.fail_next_requests(5, 500);
+    h.mock.fail_next_requests(0, 500);
+    assert_eq!(
+        h.get("orders/1001.json").await.status,
+        200,
+        "a count of 0 clears them"
+    );
+}

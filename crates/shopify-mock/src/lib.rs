@@ -107,7 +107,9 @@
 //! - Webhook ids are deterministic (`00000000-0000-4000-8000-…`), not random.
 //!   First attempts go out one at a time in the order of the changes; retries run
 //!   in the background. Plain HTTP only.
-//! - No HTTPS; the 5xx faults of real Shopify are not injected.
+//! - No HTTPS. Server faults come only when asked for:
+//!   [`ShopifyMock::fail_next_requests`] makes the next calls answer 5xx (with
+//!   `X-Request-Id`), changing nothing.
 
 mod bucket;
 mod catalogue;

@@ -68,35 +68,44 @@ pub enum KatanaError {
     },
     /// Update MO quantity when the former row is gone.
     #[error(
-        "cannot update {mo}'s quantity: {row} no longer exists in Katana; keep the current quantity instead"
+        "cannot update {mo}'s quantity: row {line} of sales order {number} no longer exists in Katana; keep the current quantity instead",
+        line = row.line
     )]
     RowGone {
         /// MO.
         mo: MoId,
         /// The former row.
         row: RowRef,
+        /// The SO number the message names.
+        number: String,
     },
     /// Update MO quantity when the former row is packed or delivered.
     #[error(
-        "cannot update {mo}'s quantity: {row} is {delivery}; keep the current quantity instead"
+        "cannot update {mo}'s quantity: row {line} of sales order {number} is {delivery}; keep the current quantity instead",
+        line = row.line
     )]
     RowLocked {
         /// MO.
         mo: MoId,
         /// The former row.
         row: RowRef,
+        /// The SO number.
+        number: String,
         /// Its delivery status.
         delivery: Delivery,
     },
     /// Update MO quantity when another MO took the row.
     #[error(
-        "cannot update {mo}'s quantity: {row} is now linked to {other}; keep the current quantity instead"
+        "cannot update {mo}'s quantity: row {line} of sales order {number} is now linked to {other}; keep the current quantity instead",
+        line = row.line
     )]
     RowTaken {
         /// MO.
         mo: MoId,
         /// The former row.
         row: RowRef,
+        /// The SO number.
+        number: String,
         /// The MO now linked to it.
         other: MoId,
     },

@@ -577,14 +577,19 @@ impl Katana {
                 action: ActionKind::Update.verb(),
             });
         };
-        let row = self.row(row_ref).ok_or_else(|| KatanaError::RowGone {
-            mo: id.clone(),
-            row: row_ref,
-        })?;
+        let number = msg.so_number.clone();
+        let Some(row) = self.row(row_ref) else {
+            return Err(KatanaError::RowGone {
+                mo: id.clone(),
+                row: row_ref,
+                number,
+            });
+        };
         if !chosen::shopify_may_change_row(row.delivery) {
             return Err(KatanaError::RowLocked {
                 mo: id.clone(),
                 row: row_ref,
+                number,
                 delivery: row.delivery,
             });
         }
@@ -592,6 +597,7 @@ impl Katana {
             return Err(KatanaError::RowTaken {
                 mo: id.clone(),
                 row: row_ref,
+                number,
                 other: other.clone(),
             });
         }

@@ -533,8 +533,14 @@ fn update_mo_quantity_is_refused_when_another_mo_took_the_row() {
         KatanaError::RowTaken {
             mo: mo_id("MO-1"),
             row: ROW,
+            number: "#1001".into(),
             other: mo_id("MO-2")
         }
+    );
+    assert_eq!(
+        err.to_string(),
+        "cannot update MO-1's quantity: row 11 of sales order #1001 is now linked to MO-2; \
+         keep the current quantity instead"
     );
 }
 

@@ -253,6 +253,7 @@ impl Katana {
         Ok(())
     }
 
+    /// rules.md §4: a line added in Shopify becomes a new row without an MO [chosen].
     fn add_row(
         &mut self,
         order: OrderId,

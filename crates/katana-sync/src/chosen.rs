@@ -68,10 +68,6 @@ pub fn archive_deletes_so(order: &ShopifyOrder) -> bool {
             .all(|l| l.fulfillment_status.is_none())
 }
 
-/// rules.md §4: a line added in Shopify becomes a new row without an MO [chosen].
-/// (`katana_rules` never creates an MO for an added row; this names the rule.)
-pub const NEW_LINE_BECOMES_ROW_WITHOUT_MO: bool = true;
-
 /// rules.md §4: while order changes are not synced, an SO is left as it is; the sync
 /// always compares the order *now* with the SO *now*, so turning the setting back on
 /// lets the next change of that order bring the whole difference [chosen].

@@ -213,7 +213,9 @@ pub fn plan_for(
     katana: &Katana,
     settings: &Settings,
 ) -> Plan {
-    if first_sight && !katana.was_imported(order_id) {
+    let consider_import =
+        !katana.was_imported(order_id) && (first_sight || !chosen::IMPORT_ONLY_ON_CREATE);
+    if consider_import {
         match now {
             Some(order) => plan_import(order, katana, settings),
             None => Plan::default(),

@@ -41,17 +41,15 @@ fn katana_state(http: &mut Http) -> String {
     out
 }
 
+/// Row `line` of SO #1001 as it is now.
+fn row(http: &mut Http, line: u64) -> Option<katana_rules::SoRow> {
+    let mut found = None;
+    http.with_katana(&mut |k, _| found = k.row(RowRef { order: 1001, line }).cloned());
+    found
+}
+
 fn row_quantity(http: &mut Http) -> Option<u32> {
-    let mut q = None;
-    http.with_katana(&mut |k, _| {
-        q = k
-            .row(RowRef {
-                order: 1001,
-                line: 11,
-            })
-            .map(|r| r.quantity)
-    });
-    q
+    row(http, 11).map(|r| r.quantity)
 }
 
 /// POSTs a delivery to the sync's receiver; returns the status and body.
@@ -377,16 +375,7 @@ fn a_5xx_while_reading_the_order_is_retried_with_backoff() {
         (200, "applied"),
         "two 503s, then the read succeeds"
     );
-    let mut q = None;
-    http.with_katana(&mut |k, _| {
-        q = k
-            .row(RowRef {
-                order: 1001,
-                line: 12,
-            })
-            .map(|r| r.quantity)
-    });
-    assert_eq!(q, Some(1));
+    assert_eq!(row(&mut http, 12).map(|r| r.quantity), Some(1));
 }
 
 #[test]
@@ -416,14 +405,8 @@ fn when_shopify_keeps_failing_the_delivery_fails_and_shopifys_retry_applies_it()
         .filter(|a| !a.outcome.is_success())
         .collect();
     assert_eq!(failed.len(), 1, "{failed:?}");
-    let mut delivery = None;
-    http.with_katana(&mut |k, _| {
-        delivery = k
-            .row(RowRef {
-                order: 1001,
-                line: 12,
-            })
-            .map(|r| r.delivery)
-    });
-    assert_eq!(delivery, Some(katana_rules::Delivery::Delivered));
+    assert_eq!(
+        row(&mut http, 12).map(|r| r.delivery),
+        Some(katana_rules::Delivery::Delivered)
+    );
 }

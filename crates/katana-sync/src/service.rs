@@ -97,11 +97,6 @@ impl SyncState {
         out
     }
 
-    /// Marks an order as seen, for orders Katana learnt about outside the sync.
-    pub fn mark_seen(&mut self, order: OrderId) {
-        self.seen.insert(order);
-    }
-
     /// Deliveries answered 2xx and 401 so far.
     pub fn delivery_counts(&self) -> (u64, u64) {
         (self.accepted, self.rejected)

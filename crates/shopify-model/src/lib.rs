@@ -10,7 +10,14 @@
 //!   [`Store::delete`], [`Store::fulfill`]. Each checks everything before it changes
 //!   anything, so a refused change leaves the store as it was.
 //! - [`ShopifyError`] is Shopify's refusal, with [`ShopifyError::kind`] telling an
-//!   HTTP layer whether it is a 404, a 422 or a 400.
+//!   HTTP layer whether it is a 404, a 422 or a 400, a stable
+//!   [`code`](ShopifyError::code) (all listed in [`ShopifyError::CODES`]), and
+//!   [`ShopifyError::from_message`], the exact inverse of its message, so that an
+//!   HTTP client reads a REST 422 or a GraphQL `userErrors` message back into the
+//!   same typed refusal. Every operation checks in one documented order (order
+//!   exists, its state, what the change names, values: see [`Store`]'s module docs),
+//!   so a change refused for two reasons reports the same first one whichever API
+//!   made it.
 //! - [`Order::to_rest_json`], [`Refund::to_rest_json`] and
 //!   [`OrderEdit::to_webhook_json`] are the JSON a client reads.
 //!
@@ -53,6 +60,11 @@
 //! cannot be edited; a cancelled order cannot be edited or fulfilled; quantities are
 //! whole numbers ≥ 0 (`u32` here; [`quantity_from_json`] checks JSON input), and a
 //! new line, a refunded line and a fulfilment need at least 1 unit.
+//!
+//! Shopify's limits hold at the door (rules.md §3b): a line quantity is at most
+//! [`MAX_LINE_QUANTITY`] (2,147,483,647, GraphQL's `Int`) on create and in edits,
+//! and a SKU at most [`MAX_SKU_LEN`] (255) characters on create and when a line is
+//! added.
 
 mod error;
 mod order;
@@ -62,7 +74,10 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use error::{ErrorKind, ShopifyError, quantity_from_json};
+pub use error::{
+    ErrorKind, MAX_LINE_QUANTITY, MAX_SKU_LEN, ShopifyError, ZERO_QUANTITY_ACTIONS,
+    quantity_from_json,
+};
 pub use order::{FulfillmentStatus, LineItem, Order, Refund, RefundLineItem};
 pub use store::{EditOp, ItemRef, LineDelta, OrderEdit, RefundLineRequest, Store};
 pub use types::*;

@@ -4,13 +4,49 @@
 //! Every operation works on a copy of the order and swaps it in only when every
 //! check has passed, so a refused change (or a refused batch of edits) leaves the
 //! store exactly as it was.
+//!
+//! # Validation order
+//!
+//! Every operation checks in the same order and reports the first refusal:
+//!
+//! 1. **the order exists** ([`OrderNotFound`](ShopifyError::OrderNotFound); for
+//!    `create_order`, that its id is free: [`DuplicateOrder`](ShopifyError::DuplicateOrder));
+//! 2. **the order's state**: cancelled, then archived
+//!    ([`EditCancelled`](ShopifyError::EditCancelled),
+//!    [`EditArchived`](ShopifyError::EditArchived),
+//!    [`FulfillCancelled`](ShopifyError::FulfillCancelled),
+//!    [`AlreadyCancelled`](ShopifyError::AlreadyCancelled),
+//!    [`DeleteOpen`](ShopifyError::DeleteOpen));
+//! 3. **what the change names exists, and new ids are unique**: the order has lines
+//!    to create ([`EmptyOrder`](ShopifyError::EmptyOrder)), the line item
+//!    ([`LineNotFound`](ShopifyError::LineNotFound)), the variant
+//!    ([`VariantNotFound`](ShopifyError::VariantNotFound)), a new line's id
+//!    ([`DuplicateLine`](ShopifyError::DuplicateLine));
+//! 4. **values**: SKU ([`EmptySku`](ShopifyError::EmptySku),
+//!    [`SkuTooLong`](ShopifyError::SkuTooLong)), quantities
+//!    ([`ZeroQuantity`](ShopifyError::ZeroQuantity),
+//!    [`QuantityTooLarge`](ShopifyError::QuantityTooLarge)), then the counts they are
+//!    checked against ([`FulfilledExceedsQuantity`](ShopifyError::FulfilledExceedsQuantity),
+//!    [`EditBelowFulfilled`](ShopifyError::EditBelowFulfilled),
+//!    [`RefundExceedsUnfulfilled`](ShopifyError::RefundExceedsUnfulfilled),
+//!    [`ReturnExceedsFulfilled`](ShopifyError::ReturnExceedsFulfilled),
+//!    [`FulfillExceedsUnfulfilled`](ShopifyError::FulfillExceedsUnfulfilled),
+//!    [`CancelFulfilled`](ShopifyError::CancelFulfilled)).
+//!
+//! A change made of several items (the lines of a new order, the ops of an edit
+//! batch, the lines of a refund) checks steps 1 and 2 once, then its items in the
+//! order given, each through steps 3 and 4. So a change refused for two reasons
+//! reports the same first reason whichever API made it: an edit of an archived
+//! order is `order_archived` whatever else is wrong with it, and a GraphQL edit
+//! session, which checks each staged op as it comes, meets the same first refusal as
+//! the one batch [`Store::edit`] applies.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::error::ShopifyError;
+use crate::error::{MAX_LINE_QUANTITY, MAX_SKU_LEN, ShopifyError};
 use crate::order::{LineItem, Order, Refund, RefundLineItem};
 use crate::types::{
     CancelReason, FinancialStatus, LineId, NewOrder, OrderEditId, OrderId, RefundId,
@@ -256,8 +292,49 @@ impl<'s> Pending<'s> {
     }
 }
 
-fn line_target(line: LineId) -> String {
-    format!("line item {line}")
+/// Step 4 for a SKU of a new line: not empty, at most [`MAX_SKU_LEN`] characters.
+fn check_sku(sku: &str, order: &str) -> Result<(), ShopifyError> {
+    if sku.is_empty() {
+        return Err(ShopifyError::EmptySku {
+            order: order.to_owned(),
+        });
+    }
+    let length = sku.chars().count();
+    if length > MAX_SKU_LEN {
+        return Err(ShopifyError::SkuTooLong {
+            order: order.to_owned(),
+            length,
+        });
+    }
+    Ok(())
+}
+
+/// Step 4 for a line quantity: at most [`MAX_LINE_QUANTITY`].
+fn check_max_quantity(quantity: u32, order: &str) -> Result<(), ShopifyError> {
+    if quantity > MAX_LINE_QUANTITY {
+        return Err(ShopifyError::QuantityTooLarge {
+            order: order.to_owned(),
+            value: u64::from(quantity),
+        });
+    }
+    Ok(())
+}
+
+/// Step 4 for a new line's quantity: at least 1, at most [`MAX_LINE_QUANTITY`].
+fn check_new_quantity(
+    quantity: u32,
+    line: LineId,
+    action: &'static str,
+    order: &str,
+) -> Result<(), ShopifyError> {
+    if quantity == 0 {
+        return Err(ShopifyError::ZeroQuantity {
+            order: order.to_owned(),
+            line,
+            action,
+        });
+    }
+    check_max_quantity(quantity, order)
 }
 
 fn find_line(order: &mut Order, line: LineId) -> Result<&mut LineItem, ShopifyError> {
@@ -377,9 +454,11 @@ impl Store {
 
     /// Creates an order at `now` (`created_at` = `updated_at` = `now`).
     ///
-    /// Refused when the order id exists, the order has no lines, a line id is already
-    /// in use in the store (or twice in this order), a SKU is empty, a quantity is 0,
-    /// or more units are fulfilled than ordered.
+    /// Refused (in this order, see the module docs) when the order id exists, the
+    /// order has no lines, or for a line (in order): its id is already in use in the
+    /// store (or twice in this order), its SKU is empty or over [`MAX_SKU_LEN`]
+    /// characters, its quantity is 0 or above [`MAX_LINE_QUANTITY`], or more units
+    /// are fulfilled than ordered.
     pub fn create_order(&mut self, new: &NewOrder, now: Timestamp) -> Result<&Order, ShopifyError> {
         if self.orders.contains_key(&new.id) {
             return Err(ShopifyError::DuplicateOrder { order: new.id });
@@ -391,16 +470,9 @@ impl Store {
         let mut pending = Pending::new(self);
         let mut line_items = Vec::with_capacity(new.lines.len());
         for l in &new.lines {
-            if l.sku.is_empty() {
-                return Err(ShopifyError::EmptySku { order: name });
-            }
-            if l.quantity == 0 {
-                return Err(ShopifyError::ZeroQuantity {
-                    order: name,
-                    target: line_target(l.id),
-                    action: "a line item",
-                });
-            }
+            pending.claim_line(l.id, &name)?;
+            check_sku(&l.sku, &name)?;
+            check_new_quantity(l.quantity, l.id, "a line item", &name)?;
             if l.fulfilled > l.quantity {
                 return Err(ShopifyError::FulfilledExceedsQuantity {
                     order: name,
@@ -409,7 +481,6 @@ impl Store {
                     quantity: l.quantity,
                 });
             }
-            pending.claim_line(l.id, &name)?;
             line_items.push(LineItem {
                 id: l.id,
                 variant_id: pending.variant_for(&l.sku),
@@ -441,9 +512,12 @@ impl Store {
     /// Applies a batch of edits atomically (GraphQL `orderEditCommit`): either every
     /// op applies or none does.
     ///
-    /// Ops apply in order, each seeing the ones before it. Refused on a cancelled or
-    /// archived order, for an unknown line or variant, for a quantity below a line's
-    /// fulfilled units, and for a new line of 0 units or with a line id in use.
+    /// Ops apply in order, each seeing the ones before it. Refused (in this order,
+    /// see the module docs) on a cancelled, then an archived order; then for each op
+    /// in turn: an unknown line or variant, a new line id in use; an empty SKU or
+    /// one over [`MAX_SKU_LEN`] characters (a variant's SKU included), a new line of
+    /// 0 units, a quantity above [`MAX_LINE_QUANTITY`], a quantity below a line's
+    /// fulfilled units.
     pub fn edit(
         &mut self,
         order: OrderId,
@@ -474,6 +548,7 @@ impl Store {
             match op {
                 EditOp::SetQuantity { line, quantity } => {
                     let l = find_line(&mut draft, *line)?;
+                    check_max_quantity(*quantity, &name)?;
                     if *quantity < l.fulfilled_quantity {
                         return Err(ShopifyError::EditBelowFulfilled {
                             order: name,
@@ -490,31 +565,26 @@ impl Store {
                     item,
                     quantity,
                 } => {
-                    let (sku, variant_id) = match item {
-                        ItemRef::Sku(sku) => {
-                            if sku.is_empty() {
-                                return Err(ShopifyError::EmptySku { order: name });
-                            }
-                            (sku.clone(), pending.variant_for(sku))
-                        }
-                        ItemRef::Variant(v) => match pending.sku_for(*v) {
-                            Some(sku) => (sku, *v),
-                            None => return Err(ShopifyError::VariantNotFound { variant: *v }),
-                        },
+                    // Step 3: the variant exists, the line id is free.
+                    let sku = match item {
+                        ItemRef::Sku(sku) => sku.clone(),
+                        ItemRef::Variant(v) => pending
+                            .sku_for(*v)
+                            .ok_or(ShopifyError::VariantNotFound { variant: *v })?,
                     };
-                    if *quantity == 0 {
-                        return Err(ShopifyError::ZeroQuantity {
-                            order: name,
-                            target: format!("new line item (SKU {sku})"),
-                            action: "a new line item",
-                        });
-                    }
                     let id = match line {
                         Some(id) => {
                             pending.claim_line(*id, &name)?;
                             *id
                         }
                         None => pending.alloc_line(),
+                    };
+                    // Step 4: values.
+                    check_sku(&sku, &name)?;
+                    check_new_quantity(*quantity, id, "a new line item", &name)?;
+                    let variant_id = match item {
+                        ItemRef::Sku(_) => pending.variant_for(&sku),
+                        ItemRef::Variant(v) => *v,
                     };
                     added_lines.push(id);
                     draft.line_items.push(LineItem {
@@ -617,7 +687,7 @@ impl Store {
             if req.quantity == 0 {
                 return Err(ShopifyError::ZeroQuantity {
                     order: name,
-                    target: line_target(req.line),
+                    line: req.line,
                     action: "a refund",
                 });
             }
@@ -768,7 +838,7 @@ impl Store {
         if quantity == 0 {
             return Err(ShopifyError::ZeroQuantity {
                 order: name,
-                target: line_target(line),
+                line,
                 action: "a fulfilment",
             });
         }

@@ -324,7 +324,7 @@ fn add_line_refusals() {
     });
     assert_eq!(
         err.to_string(),
-        "new line item (SKU SOFA) of order #1001: a new line item needs a quantity of at least 1"
+        "line item 23 of order #1001: a new line item needs a quantity of at least 1"
     );
 
     let err = refused(&mut s, |s| s.add_line(1001, None, "", 1, t(1)).unwrap_err());
@@ -994,4 +994,200 @@ fn a_reserved_line_id_goes_to_the_next_added_line_and_only_once() {
         store.reserve_line_id(11),
         Err(ShopifyError::DuplicateLine { .. })
     ));
+}
+
+// ----- Shopify's limits and the validation order --------------------------------
+
+#[test]
+fn quantities_above_the_limit_are_refused_on_create_add_and_edit() {
+    let mut s = store();
+    let too_many = MAX_LINE_QUANTITY + 1;
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "A", too_many, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::QuantityTooLarge {
+            order: "#1003".into(),
+            value: u64::from(too_many)
+        }
+    );
+    assert_eq!(err.code(), "quantity_too_large");
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, Some(13), "A", too_many, t(1)).unwrap_err()
+    });
+    assert_eq!(err.code(), "quantity_too_large");
+    let err = refused(&mut s, |s| {
+        s.set_quantity(1001, 11, u32::MAX, t(1)).unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "order #1001: a line item quantity can be at most 2147483647; got 4294967295"
+    );
+    // The limit itself is allowed.
+    s.set_quantity(1001, 11, MAX_LINE_QUANTITY, t(1)).unwrap();
+    s.create_order(
+        &new_order(1003, vec![line(31, "A", MAX_LINE_QUANTITY, 0)]),
+        t(1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn skus_over_255_characters_are_refused_on_create_and_add() {
+    let mut s = store();
+    let long = "é".repeat(MAX_SKU_LEN + 1);
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, &long, 1, 0)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::SkuTooLong {
+            order: "#1003".into(),
+            length: 256
+        }
+    );
+    assert_eq!(err.code(), "sku_too_long");
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, Some(13), &long, 1, t(1)).unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "order #1001: a SKU can be at most 255 characters; this one has 256"
+    );
+    // A variant of the catalogue with a long SKU cannot be added either.
+    let variant = s.ensure_variant(&long);
+    let add = EditOp::AddLine {
+        line: None,
+        item: ItemRef::Variant(variant),
+        quantity: 1,
+    };
+    let err = refused(&mut s, |s| s.edit(1001, &[add], t(1)).unwrap_err());
+    assert_eq!(err.code(), "sku_too_long");
+    // 255 characters (not bytes) are allowed.
+    let ok = "é".repeat(MAX_SKU_LEN);
+    s.add_line(1001, Some(13), &ok, 1, t(1)).unwrap();
+}
+
+#[test]
+fn a_change_refused_for_several_reasons_reports_the_first_in_the_documented_order() {
+    let mut s = store();
+    s.close(1002, t(1)).unwrap();
+    // (2) state before (3) ids: archived, and line 11 is in use.
+    let err = refused(&mut s, |s| {
+        s.add_line(1002, Some(11), "A", 1, t(2)).unwrap_err()
+    });
+    assert_eq!(err.code(), "order_archived");
+    // (2) state before (4) values: archived, and below the fulfilled units.
+    s.close(1001, t(1)).unwrap();
+    let err = refused(&mut s, |s| s.set_quantity(1001, 12, 0, t(2)).unwrap_err());
+    assert_eq!(err.code(), "order_archived");
+    // (2) state before (3) lines.
+    let err = refused(&mut s, |s| s.set_quantity(1001, 99, 1, t(2)).unwrap_err());
+    assert_eq!(err.code(), "order_archived");
+    // Cancelled comes before archived.
+    s.open(1002, t(2)).unwrap();
+    s.cancel(1002, CancelReason::Other, false, t(2)).unwrap();
+    s.close(1002, t(3)).unwrap();
+    for err in [
+        refused(&mut s, |s| s.set_quantity(1002, 21, 1, t(4)).unwrap_err()),
+        refused(&mut s, |s| {
+            s.add_line(1002, Some(11), "", 0, t(4)).unwrap_err()
+        }),
+        refused(&mut s, |s| s.fulfill(1002, 99, 0, t(4)).unwrap_err()),
+    ] {
+        assert_eq!(err.code(), "order_cancelled", "{err}");
+    }
+    let err = refused(&mut s, |s| {
+        s.cancel(1002, CancelReason::Other, false, t(4))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "already_cancelled");
+
+    let mut s = store();
+    // (3) ids before (4) values: line 11 in use, empty SKU, 0 units.
+    let err = refused(&mut s, |s| {
+        s.add_line(1001, Some(11), "", 0, t(1)).unwrap_err()
+    });
+    assert_eq!(err.code(), "line_exists");
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(11, "", 0, 1)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "line_exists");
+    // (4): the SKU before the quantity, the quantity before the counts.
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "", 0, 1)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "sku_missing");
+    let err = refused(&mut s, |s| {
+        s.create_order(&new_order(1003, vec![line(31, "A", 0, 1)]), t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "zero_quantity");
+    // (3) the variant before the id.
+    let add = EditOp::AddLine {
+        line: Some(11),
+        item: ItemRef::Variant(99),
+        quantity: 0,
+    };
+    let err = refused(&mut s, |s| s.edit(1001, &[add], t(1)).unwrap_err());
+    assert_eq!(err.code(), "variant_not_found");
+    // (3) the line before (4) the value, in a refund and a fulfilment.
+    let err = refused(&mut s, |s| {
+        s.refund(1001, &[req(99, 0, RestockType::Return)], None, t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "line_not_found");
+    let err = refused(&mut s, |s| s.fulfill(1001, 99, 0, t(1)).unwrap_err());
+    assert_eq!(err.code(), "line_not_found");
+    // Items in the order given: the first line's value before the second's id.
+    let err = refused(&mut s, |s| {
+        s.refund(
+            1001,
+            &[
+                req(11, 0, RestockType::Cancel),
+                req(99, 1, RestockType::Cancel),
+            ],
+            None,
+            t(1),
+        )
+        .unwrap_err()
+    });
+    assert_eq!(err.code(), "zero_quantity");
+    // (1) first of all.
+    let err = refused(&mut s, |s| {
+        s.set_quantity(9, 99, u32::MAX, t(1)).unwrap_err()
+    });
+    assert_eq!(err.code(), "order_not_found");
+}
+
+#[test]
+fn every_refusal_of_the_store_reads_back_from_its_message() {
+    let mut s = Store::with_orders(
+        &[NewOrder {
+            id: 1001,
+            name: Some("Order is archived: line item 11".into()),
+            financial_status: FinancialStatus::Paid,
+            lines: vec![line(11, "CHAIR", 5, 2)],
+        }],
+        t(0),
+    )
+    .unwrap();
+    let errors = [
+        s.set_quantity(1001, 11, 1, t(1)).unwrap_err(),
+        s.add_line(1001, None, "A", 0, t(1)).unwrap_err(),
+        s.refund(1001, &[req(11, 9, RestockType::Cancel)], None, t(1))
+            .unwrap_err(),
+        s.fulfill(1001, 11, 9, t(1)).unwrap_err(),
+        s.cancel(1001, CancelReason::Other, false, t(1))
+            .unwrap_err(),
+        s.delete(1001).unwrap_err(),
+    ];
+    for e in errors {
+        assert_eq!(ShopifyError::from_message(&e.to_string()), Some(e));
+    }
 }

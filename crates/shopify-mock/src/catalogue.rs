@@ -13,10 +13,17 @@ impl ShopifyMock {
         self.core.lock().store_mut().ensure_variant(sku)
     }
 
-    /// Makes `line` the id of the next line item that an order edit adds. Refused
-    /// when the id is in use.
+    /// Makes `line` the id of the next line item an `orderEditAddVariant` stages,
+    /// as if it were added in process with `Store::add_line(order, Some(line), …)`.
+    ///
+    /// Reserving never refuses (the `Result` is kept for callers; it is always
+    /// `Ok`): an id already in use is refused by the edit itself, `line_exists` in
+    /// its place in shopify-model's validation order, so an edit of an archived
+    /// order is still `order_archived`. The reservation is used by the next staged
+    /// line that the store accepts; a later reservation replaces it.
     pub fn reserve_line_id(&self, line: LineId) -> Result<(), ShopifyError> {
-        self.core.lock().store_mut().reserve_line_id(line)
+        self.core.lock().reserved_line = Some(line);
+        Ok(())
     }
 
     /// Makes the next `count` Admin API calls (REST or GraphQL, with a valid token)

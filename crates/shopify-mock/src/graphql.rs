@@ -138,6 +138,11 @@ fn gid(kind: &str, id: impl std::fmt::Display) -> ID {
     ID(format!("gid://shopify/{kind}/{id}"))
 }
 
+/// The top-level error for a malformed global id.
+fn invalid_gid(id: &ID) -> async_graphql::Error {
+    async_graphql::Error::new(format!("Invalid global id '{}'", id.as_str()))
+}
+
 /// The id in `gid://shopify/{kind}/{id}` as a string.
 fn gid_part<'a>(id: &'a ID, kind: &str) -> async_graphql::Result<&'a str> {
     id.as_str()
@@ -145,14 +150,12 @@ fn gid_part<'a>(id: &'a ID, kind: &str) -> async_graphql::Result<&'a str> {
         .and_then(|r| r.strip_prefix(kind))
         .and_then(|r| r.strip_prefix('/'))
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| async_graphql::Error::new(format!("Invalid global id '{}'", id.as_str())))
+        .ok_or_else(|| invalid_gid(id))
 }
 
 /// The number in `gid://shopify/{kind}/{n}`.
 fn gid_num(id: &ID, kind: &str) -> async_graphql::Result<u64> {
-    gid_part(id, kind)?
-        .parse()
-        .map_err(|_| async_graphql::Error::new(format!("Invalid global id '{}'", id.as_str())))
+    gid_part(id, kind)?.parse().map_err(|_| invalid_gid(id))
 }
 
 fn core<'c>(ctx: &Context<'c>) -> &'c Arc<Core> {
@@ -171,18 +174,16 @@ struct UserError {
 }
 
 impl UserError {
-    fn new(field: &[&str], message: impl Into<String>) -> Self {
+    fn new(field: &[impl AsRef<str>], message: impl Into<String>) -> Self {
         Self {
-            field: Some(field.iter().map(|s| (*s).to_owned()).collect()),
+            field: Some(field.iter().map(|s| s.as_ref().to_owned()).collect()),
             message: message.into(),
         }
     }
 
-    fn from_model(field: &[&str], e: &ShopifyError) -> Self {
-        match e {
-            ShopifyError::OrderNotFound { .. } => Self::new(field, "Order does not exist"),
-            _ => Self::new(field, e.to_string()),
-        }
+    /// shopify-model's refusal, its message exactly as `Display` gives it.
+    fn from_model(field: &[impl AsRef<str>], e: &ShopifyError) -> Self {
+        Self::new(field, e.to_string())
     }
 }
 
@@ -597,18 +598,17 @@ fn added_line_id(key: u64) -> ID {
     gid("CalculatedLineItem", format!("added-{key}"))
 }
 
-/// Applies a session to a copy of the store: the calculated order, or the refusal.
+/// The session as shopify-model would apply it now: the calculated order, or the
+/// refusal `Store::edit` would give.
 fn calculate(
     store: &Store,
     id: u64,
     session: &EditSession,
     now: Timestamp,
 ) -> Result<GCalculatedOrder, ShopifyError> {
+    let (edited, edit) = store.preview_edit(session.order, &session.ops(), now)?;
     let original = store.order(session.order)?.clone();
-    let mut scratch = store.clone();
-    let edit = scratch.edit(session.order, &session.ops(), now)?;
-    let edited = scratch.order(session.order)?;
-    let live: Vec<&AddedLine> = session.added.iter().filter(|a| a.quantity > 0).collect();
+    let live: Vec<&AddedLine> = session.added.iter().filter(|a| a.quantity != 0).collect();
     let mut lines = Vec::new();
     let mut added = Vec::new();
     for l in &edited.line_items {
@@ -645,6 +645,28 @@ fn calculate(
         lines,
         added,
     })
+}
+
+/// The input field a refusal of an edit mutation is about.
+fn edit_field(e: &ShopifyError) -> &'static str {
+    match e {
+        ShopifyError::LineNotFound { .. } => "lineItemId",
+        ShopifyError::VariantNotFound { .. }
+        | ShopifyError::DuplicateLine { .. }
+        | ShopifyError::EmptySku { .. }
+        | ShopifyError::SkuTooLong { .. } => "variantId",
+        ShopifyError::InvalidQuantity { .. }
+        | ShopifyError::ZeroQuantity { .. }
+        | ShopifyError::QuantityTooLarge { .. }
+        | ShopifyError::EditBelowFulfilled { .. } => "quantity",
+        _ => "id",
+    }
+}
+
+/// The answer to a calculated order id that names no open session (a protocol
+/// error: sessions are the API's, not the store's).
+fn no_session() -> UserError {
+    UserError::new(&["id"], "The calculated order does not exist")
 }
 
 // ----- queries -----------------------------------------------------------------
@@ -766,9 +788,24 @@ struct RefundInput {
     shipping: Option<async_graphql::Json<serde_json::Value>>,
 }
 
-fn quantity(q: i32, field: &str) -> Result<u32, UserError> {
-    u32::try_from(q)
-        .map_err(|_| UserError::new(&[field], ShopifyError::invalid_quantity(q).to_string()))
+/// The input field a refusal of `refundCreate` is about: the refund line it names,
+/// else the order.
+fn refund_field(e: &ShopifyError, lines: &[RefundLineRequest]) -> Vec<String> {
+    let (line, field) = match e {
+        ShopifyError::LineNotFound { line, .. } => (*line, "lineItemId"),
+        ShopifyError::ZeroQuantity { line, .. }
+        | ShopifyError::RefundExceedsUnfulfilled { line, .. }
+        | ShopifyError::ReturnExceedsFulfilled { line, .. } => (*line, "quantity"),
+        _ => return vec!["orderId".to_owned()],
+    };
+    match lines.iter().position(|l| l.line == line) {
+        Some(i) => vec![
+            "refundLineItems".to_owned(),
+            i.to_string(),
+            field.to_owned(),
+        ],
+        None => vec!["orderId".to_owned()],
+    }
 }
 
 /// The mutation root.
@@ -820,6 +857,15 @@ impl MutationRoot {
         let _ = restock;
         let session_id = gid_num(&id, "CalculatedOrder")?;
         let line = gid_part(&line_item_id, "CalculatedLineItem")?.to_owned();
+        let added_key = line
+            .strip_prefix("added-")
+            .map(|k| k.parse::<u64>())
+            .transpose()
+            .map_err(|_| invalid_gid(&line_item_id))?;
+        let existing = match added_key {
+            Some(_) => None,
+            None => Some(gid_num(&line_item_id, "CalculatedLineItem")?),
+        };
         let core = core(ctx);
         let now = core.now();
         let mut s = core.lock();
@@ -829,51 +875,27 @@ impl MutationRoot {
             user_errors: vec![e],
         };
         let Some(mut session) = s.edits.get(&session_id).cloned() else {
-            return Ok(fail(UserError::new(
-                &["id"],
-                "The calculated order does not exist",
-            )));
+            return Ok(fail(no_session()));
         };
-        let q = match self::quantity(quantity, "quantity") {
-            Ok(q) => q,
-            Err(e) => return Ok(fail(e)),
-        };
-        let target_id;
-        if let Some(key) = line
-            .strip_prefix("added-")
-            .and_then(|k| k.parse::<u64>().ok())
-        {
-            let Some(a) = session.added.iter_mut().find(|a| a.key == key) else {
-                return Ok(fail(UserError::new(
-                    &["lineItemId"],
-                    "The line item does not exist",
-                )));
-            };
-            a.quantity = q;
-            target_id = added_line_id(key);
-        } else {
-            let Ok(n) = line.parse::<u64>() else {
-                return Ok(fail(UserError::new(
-                    &["lineItemId"],
-                    "The line item does not exist",
-                )));
-            };
-            if s.store()
-                .order(session.order)
-                .ok()
-                .and_then(|o| o.line(n))
-                .is_none()
-            {
-                return Ok(fail(UserError::new(
-                    &["lineItemId"],
-                    "The line item does not exist",
-                )));
+        let target_id = match (added_key, existing) {
+            (Some(key), _) => {
+                let Some(a) = session.added.iter_mut().find(|a| a.key == key) else {
+                    return Ok(fail(UserError::new(
+                        &["lineItemId"],
+                        "The calculated line item does not exist",
+                    )));
+                };
+                a.quantity = i64::from(quantity);
+                added_line_id(key)
             }
-            session.set.insert(n, q);
-            target_id = gid("CalculatedLineItem", n);
-        }
+            (None, Some(n)) => {
+                session.set.insert(n, i64::from(quantity));
+                gid("CalculatedLineItem", n)
+            }
+            (None, None) => unreachable!("one of the two is read above"),
+        };
         match calculate(s.store(), session_id, &session, now) {
-            Err(e) => Ok(fail(UserError::from_model(&["quantity"], &e))),
+            Err(e) => Ok(fail(UserError::from_model(&[edit_field(&e)], &e))),
             Ok(calc) => {
                 s.edits.insert(session_id, session);
                 let item = calc.lines.iter().find(|l| l.id == target_id).cloned();
@@ -908,51 +930,28 @@ impl MutationRoot {
             user_errors: vec![e],
         };
         let Some(mut session) = s.edits.get(&session_id).cloned() else {
-            return Ok(fail(UserError::new(
-                &["id"],
-                "The calculated order does not exist",
-            )));
+            return Ok(fail(no_session()));
         };
-        // 0 is refused by the store below, with its own message.
-        let q = match self::quantity(quantity, "quantity") {
-            Ok(q) => q,
-            Err(e) => return Ok(fail(e)),
-        };
-        if s.store().sku_for_variant(variant).is_none() {
-            return Ok(fail(UserError::new(
-                &["variantId"],
-                "The variant does not exist",
-            )));
-        }
-        if q == 0 {
-            // The store refuses a new line of 0 units; ask it for its words.
-            let op = shopify_model::EditOp::AddLine {
-                line: None,
-                item: shopify_model::ItemRef::Variant(variant),
-                quantity: 0,
-            };
-            if let Err(e) = s.store().clone().edit(session.order, &[op], now) {
-                return Ok(fail(UserError::from_model(&["quantity"], &e)));
-            }
-        }
-        let key = s.last_added_line + 1;
-        session.added.push(AddedLine {
-            key,
+        let new = AddedLine {
+            key: s.last_added_line + 1,
             variant,
-            quantity: q,
-        });
+            line: s.reserved_line,
+            quantity: i64::from(quantity),
+        };
+        // The store checks the new line as it stands, a quantity of 0 included
+        // (which `ops` would leave out as a removed line).
+        let mut ops = session.ops();
+        ops.push(new.op());
+        if let Err(e) = s.store().preview_edit(session.order, &ops, now) {
+            return Ok(fail(UserError::from_model(&[edit_field(&e)], &e)));
+        }
+        let key = new.key;
+        session.added.push(new);
         match calculate(s.store(), session_id, &session, now) {
-            Err(e) => {
-                let field = match e {
-                    ShopifyError::ZeroQuantity { .. } | ShopifyError::InvalidQuantity { .. } => {
-                        "quantity"
-                    }
-                    _ => "variantId",
-                };
-                Ok(fail(UserError::from_model(&[field], &e)))
-            }
+            Err(e) => Ok(fail(UserError::from_model(&[edit_field(&e)], &e))),
             Ok(calc) => {
                 s.last_added_line = key;
+                s.reserved_line = None;
                 s.edits.insert(session_id, session);
                 let item = calc
                     .added
@@ -982,10 +981,7 @@ impl MutationRoot {
         let Some(session) = s.edits.get(&session_id).cloned() else {
             return Ok(OrderEditCommitPayload {
                 order: None,
-                user_errors: vec![UserError::new(
-                    &["id"],
-                    "The calculated order does not exist",
-                )],
+                user_errors: vec![no_session()],
             });
         };
         let ops = session.ops();
@@ -998,7 +994,7 @@ impl MutationRoot {
         ) {
             Err(e) => Ok(OrderEditCommitPayload {
                 order: None,
-                user_errors: vec![UserError::from_model(&["id"], &e)],
+                user_errors: vec![UserError::from_model(&[edit_field(&e)], &e)],
             }),
             Ok((_, order)) => {
                 s.edits.remove(&session_id);
@@ -1135,27 +1131,32 @@ impl MutationRoot {
             order: None,
             user_errors: vec![e],
         };
+        let core = core(ctx);
         let mut lines = Vec::new();
         for (i, l) in input.refund_line_items.iter().flatten().enumerate() {
-            let idx = i.to_string();
             let line = gid_num(&l.line_item_id, "LineItem")?;
-            let q = match quantity(l.quantity, "quantity") {
-                Ok(q) => q,
-                Err(mut e) => {
-                    e.field = Some(vec!["refundLineItems".into(), idx, "quantity".into()]);
-                    return Ok(fail(e));
-                }
-            };
             let _ = &l.location_id;
+            let Ok(quantity) = u32::try_from(l.quantity) else {
+                // The order is looked up first (step 1 of shopify-model's order);
+                // a quantity below 0 is then refused as the store words it.
+                let e = match core.lock().store().order(id) {
+                    Err(e) => UserError::from_model(&["orderId"], &e),
+                    Ok(_) => {
+                        let e = ShopifyError::invalid_quantity(l.quantity);
+                        let field = ["refundLineItems", &i.to_string(), "quantity"];
+                        UserError::from_model(&field, &e)
+                    }
+                };
+                return Ok(fail(e));
+            };
             lines.push(RefundLineRequest {
                 line,
-                quantity: q,
+                quantity,
                 restock_type: l.restock_type.unwrap_or(GRestockType::NoRestock).to_model(),
             });
         }
-        let core = core(ctx);
         match core.refund(id, &lines, input.note.as_deref()) {
-            Err(e) => Ok(fail(UserError::from_model(&["orderId"], &e))),
+            Err(e) => Ok(fail(UserError::from_model(&refund_field(&e, &lines), &e))),
             Ok((refund_json, order)) => {
                 let rid = refund_json["id"].as_u64().unwrap_or_default();
                 let refund = order.refund(rid).cloned();

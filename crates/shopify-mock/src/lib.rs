@@ -45,11 +45,12 @@
 //! `{"errors":{"status":"status cannot be passed when page_info is present. …"}}`.
 //!
 //! **Errors**: 401 `{"errors":"[API] Invalid API key or access token (…)"}` without the
-//! right `X-Shopify-Access-Token`; 404 `{"errors":"Not Found"}` for an unknown order,
-//! refund or path; 422 `{"errors":{"base":["…"]}}` for what Shopify's rules forbid
-//! (the message is shopify-model's, naming order, line and numbers); 400
-//! `{"errors":{"<param>":"…"}}` for a bad parameter or body; 429 with
-//! `Retry-After` when the bucket is full. Every answer carries
+//! right `X-Shopify-Access-Token`; 404 `{"errors":"Not Found"}` when the order (or
+//! refund) the path names does not exist, or for an unknown path; 422
+//! `{"errors":{"base":["…"]}}` for every other refusal, the message exactly
+//! shopify-model's `ShopifyError` (a refund naming an unknown line item included),
+//! which `ShopifyError::from_message` reads back; 400 `{"errors":{"<param>":"…"}}`
+//! for a bad parameter or body; 429 with `Retry-After` when the bucket is full. Every answer carries
 //! `X-Shopify-Shop-Api-Call-Limit: n/size` and an `X-Request-Id`.
 //!
 //! **Rate limit**: a leaky bucket per store ([`BucketConfig::REST`]: 40 calls,
@@ -66,7 +67,15 @@
 //! `gid://shopify/Order/…`, `…/LineItem/…`, `…/ProductVariant/…`,
 //! `…/CalculatedOrder/…`, `…/CalculatedLineItem/…` (existing lines keep their line
 //! item id; added lines get `added-N`). Refusals come back as HTTP 200 with
-//! `userErrors: [{field, message}]`; a malformed gid is a top-level error.
+//! `userErrors: [{field, message}]`, the message exactly shopify-model's
+//! `ShopifyError` (the same words REST and the in-process store give); the GraphQL
+//! layer adds no checks of its own beyond the protocol: a malformed gid is a
+//! top-level error, and a calculated order that names no open session is `The
+//! calculated order does not exist` (an added line it does not have, `The
+//! calculated line item does not exist`). An edit session
+//! checks each staged op with the store as it comes and again at commit, so it
+//! meets the same first refusal as `Store::set_quantity` / `Store::add_line` for
+//! the same change (an archived order is `order_archived` at whichever step).
 //! Every answer carries `extensions.cost` (`requestedQueryCost`, `actualQueryCost`,
 //! `throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`), from a
 //! cost bucket ([`BucketConfig::GRAPHQL`]: 1000 points, 50 per second); over it the

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use shopify_model::{
-    CancelReason, ErrorKind, FinancialStatus, FulfillmentStatus, LineId, Order, OrderId,
-    RefundLineRequest, RestockType, ShopifyError, quantity_from_json,
+    CancelReason, FinancialStatus, FulfillmentStatus, LineId, Order, OrderId, RefundLineRequest,
+    RestockType, ShopifyError, quantity_from_json,
 };
 use wiremock::{Request, ResponseTemplate};
 
@@ -69,14 +69,19 @@ impl Reply {
     }
 }
 
+/// shopify-model's refusal as REST answers it: 404 `{"errors":"Not Found"}` when
+/// the resource the path names (the order, or a refund of it) does not exist, else
+/// 422 `{"errors":{"base":[message]}}` with the refusal's message exactly as
+/// shopify-model words it (a refund naming an unknown line item included).
 impl From<ShopifyError> for Reply {
     fn from(e: ShopifyError) -> Self {
-        match e.kind() {
-            ErrorKind::NotFound => Reply::not_found(),
-            ErrorKind::Unprocessable => {
-                Reply::json(422, &json!({"errors": {"base": [e.to_string()]}}))
+        match e {
+            // A REST request names exactly one order, in its path; refunds are
+            // looked up only by `GET orders/{id}/refunds/{rid}.json`.
+            ShopifyError::OrderNotFound { .. } | ShopifyError::RefundNotFound { .. } => {
+                Reply::not_found()
             }
-            ErrorKind::Invalid => Reply::json(400, &json!({"errors": {"base": [e.to_string()]}})),
+            e => Reply::unprocessable("base", e.to_string()),
         }
     }
 }
@@ -192,18 +197,20 @@ fn route(core: &Core, req: &Request, rest: &str) -> Reply {
                 .map_err(Reply::from),
             _ => Err(Reply::not_found()),
         },
-        (&Method::POST, ["orders", id, "close.json"]) => with_id(id, |id| {
+        (&Method::POST, ["orders", id, "close.json"]) => with_id(core, id, |id| {
             core.close(id)
                 .map(|o| order_reply(&o, None))
                 .map_err(Reply::from)
         }),
-        (&Method::POST, ["orders", id, "open.json"]) => with_id(id, |id| {
+        (&Method::POST, ["orders", id, "open.json"]) => with_id(core, id, |id| {
             core.open(id)
                 .map(|o| order_reply(&o, None))
                 .map_err(Reply::from)
         }),
-        (&Method::POST, ["orders", id, "cancel.json"]) => with_id(id, |id| cancel(core, req, id)),
-        (&Method::GET, ["orders", id, "refunds.json"]) => with_id(id, |id| {
+        (&Method::POST, ["orders", id, "cancel.json"]) => {
+            with_id(core, id, |id| cancel(core, req, id))
+        }
+        (&Method::GET, ["orders", id, "refunds.json"]) => with_id(core, id, |id| {
             let s = core.lock();
             let order = s.store().order(id)?;
             let refunds: Vec<Value> = order
@@ -214,9 +221,9 @@ fn route(core: &Core, req: &Request, rest: &str) -> Reply {
             Ok(Reply::json(200, &json!({"refunds": refunds})))
         }),
         (&Method::POST, ["orders", id, "refunds.json"]) => {
-            with_id(id, |id| create_refund(core, req, id))
+            with_id(core, id, |id| create_refund(core, req, id))
         }
-        (&Method::GET, ["orders", id, "refunds", file]) => with_id(id, |id| {
+        (&Method::GET, ["orders", id, "refunds", file]) => with_id(core, id, |id| {
             let Some(rid) = file.strip_suffix(".json").and_then(|r| r.parse().ok()) else {
                 return Err(Reply::not_found());
             };
@@ -237,11 +244,18 @@ fn order_id(file: &str) -> Option<OrderId> {
     file.strip_suffix(".json")?.parse().ok()
 }
 
-fn with_id(id: &str, f: impl FnOnce(OrderId) -> Result<Reply, Reply>) -> Result<Reply, Reply> {
-    match id.parse() {
-        Ok(id) => f(id),
-        Err(_) => Err(Reply::not_found()),
-    }
+/// Runs a handler for the order the path names: 404 first when there is no such
+/// order, before the body is read.
+fn with_id(
+    core: &Core,
+    id: &str,
+    f: impl FnOnce(OrderId) -> Result<Reply, Reply>,
+) -> Result<Reply, Reply> {
+    let Ok(id) = id.parse() else {
+        return Err(Reply::not_found());
+    };
+    core.lock().store().order(id)?;
+    f(id)
 }
 
 /// `{"order": …}`, plus `notice` for cancel.

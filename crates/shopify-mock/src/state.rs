@@ -23,20 +23,33 @@ pub(crate) struct EditSession {
     /// The order being edited.
     pub order: OrderId,
     /// New quantities of the order's existing lines.
-    pub set: BTreeMap<LineId, u32>,
-    /// Lines added in this session: (calculated line key, variant, quantity).
+    pub set: BTreeMap<LineId, i64>,
+    /// Lines added in this session, in the order they were staged.
     pub added: Vec<AddedLine>,
 }
 
 /// A line added in an edit session, not yet committed.
 #[derive(Debug, Clone)]
 pub(crate) struct AddedLine {
-    /// The number in its `gid://shopify/CalculatedLineItem/…` id.
+    /// The number in its `gid://shopify/CalculatedLineItem/added-…` id.
     pub key: u64,
     /// The variant added.
     pub variant: u64,
+    /// The line item id it will get, when one was reserved for it.
+    pub line: Option<LineId>,
     /// Its quantity; 0 drops it from the edit.
-    pub quantity: u32,
+    pub quantity: i64,
+}
+
+impl AddedLine {
+    /// The op that adds this line.
+    pub(crate) fn op(&self) -> EditOp {
+        EditOp::AddLine {
+            line: self.line,
+            item: shopify_model::ItemRef::Variant(self.variant),
+            quantity: self.quantity,
+        }
+    }
 }
 
 impl EditSession {
@@ -53,12 +66,8 @@ impl EditSession {
         ops.extend(
             self.added
                 .iter()
-                .filter(|a| a.quantity > 0)
-                .map(|a| EditOp::AddLine {
-                    line: None,
-                    item: shopify_model::ItemRef::Variant(a.variant),
-                    quantity: a.quantity,
-                }),
+                .filter(|a| a.quantity != 0)
+                .map(AddedLine::op),
         );
         ops
     }
@@ -85,6 +94,8 @@ pub(crate) struct State {
     pub last_request: u64,
     /// Injected faults: how many more Admin API requests fail, and with which status.
     pub faults: Option<(u32, u16)>,
+    /// The line item id the next line an `orderEditAddVariant` stages gets.
+    pub reserved_line: Option<LineId>,
 }
 
 impl State {
@@ -138,6 +149,7 @@ impl Core {
             last_added_line: 0,
             last_request: 0,
             faults: None,
+            reserved_line: None,
         };
         Self {
             clock: config.clock.clone(),
@@ -227,8 +239,9 @@ impl Core {
     pub(crate) fn delete(&self, id: OrderId) -> Result<Order, ShopifyError> {
         let now = self.now();
         let mut s = self.lock();
+        // Edit sessions of the order stay: their next step is refused by the
+        // store as `order_not_found`, in its words.
         let order = s.store_mut().delete(id)?;
-        s.edits.retain(|_, e| e.order != id);
         self.webhooks
             .emit(Topic::OrdersDelete, to_bytes(&json!({"id": id})), now);
         Ok(order)

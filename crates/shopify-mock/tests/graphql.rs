@@ -239,7 +239,8 @@ async fn order_edit_refusals_are_user_errors() {
     assert_eq!(b["calculatedOrder"], Value::Null);
     assert_eq!(
         b["userErrors"],
-        json!([{"field": ["id"], "message": "Order does not exist"}])
+        json!([{"field": ["id"], "message": "order 9 not found"}]),
+        "shopify-model's own message"
     );
     // An archived order cannot be edited.
     h.post("orders/1001/close.json", json!({})).await;
@@ -453,7 +454,7 @@ async fn cancel_close_open_delete() {
         json!({"id": "gid://shopify/Order/1001"}),
     )
     .await;
-    assert_eq!(c["userErrors"][0]["message"], "Order does not exist");
+    assert_eq!(c["userErrors"][0]["message"], "order 1001 not found");
     let o = mutate(
         &h,
         "orderOpen",
@@ -461,7 +462,7 @@ async fn cancel_close_open_delete() {
         json!({"id": "gid://shopify/Order/1001"}),
     )
     .await;
-    assert_eq!(o["userErrors"][0]["message"], "Order does not exist");
+    assert_eq!(o["userErrors"][0]["message"], "order 1001 not found");
 }
 
 const REFUND: &str = r#"mutation($input: RefundInput!) { refundCreate(input: $input) {
@@ -530,7 +531,7 @@ async fn refund_create_and_rest_agree() {
         json!({"input": {"orderId": "gid://shopify/Order/9"}}),
     )
     .await;
-    assert_eq!(r["userErrors"][0]["message"], "Order does not exist");
+    assert_eq!(r["userErrors"][0]["message"], "order 9 not found");
 }
 
 #[tokio::test]

@@ -554,9 +554,23 @@ async fn refund_refusals() {
     assert!(a.body["errors"]["restock_type"][0].is_string());
     let a = post(json!({"refund": {"refund_line_items": [{"quantity": 1}]}})).await;
     assert_eq!(a.status, 422);
+    // A line item that does not exist is a refusal of the refund (the order of the
+    // path exists), worded by shopify-model.
     let a =
         post(json!({"refund": {"refund_line_items": [{"line_item_id": 99, "quantity": 1}]}})).await;
-    assert_eq!(a.status, 404);
+    assert_eq!(a.status, 422);
+    assert_eq!(
+        a.body,
+        json!({"errors": {"base": ["order #1002 has no line item 99"]}})
+    );
+    // An order that does not exist is a 404 before the body is read.
+    let a = h
+        .post(
+            "orders/9/refunds.json",
+            json!({"refund": {"refund_line_items": [{"line_item_id": 21, "quantity": -1}]}}),
+        )
+        .await;
+    assert_eq!((a.status, a.body), (404, json!({"errors": "Not Found"})));
     let a = post(json!({"nothing": {}})).await;
     assert_eq!(a.status, 400);
     assert_eq!(

@@ -70,8 +70,10 @@ pub enum EditOp {
     SetQuantity {
         /// The line item.
         line: LineId,
-        /// The new quantity; not below the line's fulfilled units.
-        quantity: u32,
+        /// The new quantity: a whole number from 0 to [`MAX_LINE_QUANTITY`], not
+        /// below the line's fulfilled units. Signed, as GraphQL's `Int` is, so that
+        /// a negative quantity is refused in its place in the validation order.
+        quantity: i64,
     },
     /// Add a new line item.
     AddLine {
@@ -79,8 +81,8 @@ pub enum EditOp {
         line: Option<LineId>,
         /// What the line orders.
         item: ItemRef,
-        /// Units, at least 1.
-        quantity: u32,
+        /// Units, from 1 to [`MAX_LINE_QUANTITY`] (signed, as in `SetQuantity`).
+        quantity: i64,
     },
 }
 
@@ -196,8 +198,6 @@ pub struct Store {
     variants_by_sku: BTreeMap<String, VariantId>,
     skus_by_variant: BTreeMap<VariantId, String>,
     next: NextIds,
-    /// The id the next added line item takes, when a caller named it beforehand.
-    reserved_line: Option<LineId>,
 }
 
 /// Ids and variants a change would create, kept aside until the change is committed.
@@ -206,7 +206,6 @@ struct Pending<'s> {
     next: NextIds,
     new_variants: Vec<(String, VariantId)>,
     new_lines: Vec<LineId>,
-    reserved_line: Option<LineId>,
 }
 
 impl<'s> Pending<'s> {
@@ -216,7 +215,6 @@ impl<'s> Pending<'s> {
             next: store.next,
             new_variants: Vec::new(),
             new_lines: Vec::new(),
-            reserved_line: store.reserved_line,
         }
     }
 
@@ -267,29 +265,35 @@ impl<'s> Pending<'s> {
 
     /// Allocates a fresh line item id.
     fn alloc_line(&mut self) -> LineId {
-        if let Some(line) = self.reserved_line.take()
-            && !self.store.line_owner.contains_key(&line)
-            && !self.new_lines.contains(&line)
-        {
-            self.next.line = self.next.line.max(line.saturating_add(1));
-            self.new_lines.push(line);
-            return line;
-        }
         let line = take(&mut self.next.line);
         self.new_lines.push(line);
         line
     }
 
-    /// What to commit: counters, new variants, new line ids (a reserved line id
-    /// that was used is gone).
-    fn finish(self) -> (NextIds, Vec<(String, VariantId)>, Vec<LineId>) {
-        (self.next, self.new_variants, self.new_lines)
+    /// What to commit: counters, new variants, new line ids.
+    fn finish(self) -> Staged {
+        Staged {
+            next: self.next,
+            variants: self.new_variants,
+            lines: self.new_lines,
+        }
     }
+}
 
-    /// True when the reserved line id was handed out.
-    fn used_reserved_line(&self) -> bool {
-        self.store.reserved_line.is_some() && self.reserved_line.is_none()
-    }
+/// Counters, new variants and new line ids of a checked change, ready to commit.
+#[derive(Debug)]
+struct Staged {
+    next: NextIds,
+    variants: Vec<(String, VariantId)>,
+    lines: Vec<LineId>,
+}
+
+/// An edit checked against the store, ready to commit.
+#[derive(Debug)]
+struct PlannedEdit {
+    staged: Staged,
+    order: Order,
+    edit: OrderEdit,
 }
 
 /// Step 4 for a SKU of a new line: not empty, at most [`MAX_SKU_LEN`] characters.
@@ -318,6 +322,21 @@ fn check_max_quantity(quantity: u32, order: &str) -> Result<(), ShopifyError> {
         });
     }
     Ok(())
+}
+
+/// Step 4 for an edited quantity: a whole number from 0 to [`MAX_LINE_QUANTITY`].
+fn check_quantity(quantity: i64, order: &str) -> Result<u32, ShopifyError> {
+    if quantity < 0 {
+        return Err(ShopifyError::invalid_quantity(quantity));
+    }
+    let value = quantity.unsigned_abs();
+    match u32::try_from(value) {
+        Ok(q) if q <= MAX_LINE_QUANTITY => Ok(q),
+        _ => Err(ShopifyError::QuantityTooLarge {
+            order: order.to_owned(),
+            value,
+        }),
+    }
 }
 
 /// Step 4 for a new line's quantity: at least 1, at most [`MAX_LINE_QUANTITY`].
@@ -417,20 +436,6 @@ impl Store {
         v
     }
 
-    /// Makes `line` the id of the next line item an edit adds without naming one
-    /// (GraphQL `orderEditAddVariant`), so that a test or scenario can name it in
-    /// advance. Refused when the id is in use.
-    pub fn reserve_line_id(&mut self, line: LineId) -> Result<(), ShopifyError> {
-        if let Some(owner) = self.line_owner.get(&line) {
-            return Err(ShopifyError::DuplicateLine {
-                line,
-                owner: self.orders[owner].name.clone(),
-            });
-        }
-        self.reserved_line = Some(line);
-        Ok(())
-    }
-
     /// Every variant and its SKU, by variant id (the order SKUs were first seen in).
     pub fn variants(&self) -> impl DoubleEndedIterator<Item = (VariantId, &str)> + '_ {
         self.skus_by_variant.iter().map(|(v, s)| (*v, s.as_str()))
@@ -439,8 +444,12 @@ impl Store {
     // ----- changes -----------------------------------------------------------
 
     /// Commits the pending ids and variants of a change and swaps the order in.
-    fn commit(&mut self, pending: (NextIds, Vec<(String, VariantId)>, Vec<LineId>), order: Order) {
-        let (next, variants, lines) = pending;
+    fn commit(&mut self, staged: Staged, order: Order) {
+        let Staged {
+            next,
+            variants,
+            lines,
+        } = staged;
         self.next = next;
         for (sku, v) in variants {
             self.skus_by_variant.insert(v, sku.clone());
@@ -515,15 +524,44 @@ impl Store {
     /// Ops apply in order, each seeing the ones before it. Refused (in this order,
     /// see the module docs) on a cancelled, then an archived order; then for each op
     /// in turn: an unknown line or variant, a new line id in use; an empty SKU or
-    /// one over [`MAX_SKU_LEN`] characters (a variant's SKU included), a new line of
-    /// 0 units, a quantity above [`MAX_LINE_QUANTITY`], a quantity below a line's
-    /// fulfilled units.
+    /// one over [`MAX_SKU_LEN`] characters (a variant's SKU included), a quantity
+    /// below 0, a new line of 0 units, a quantity above [`MAX_LINE_QUANTITY`], a
+    /// quantity below a line's fulfilled units.
     pub fn edit(
         &mut self,
         order: OrderId,
         ops: &[EditOp],
         now: Timestamp,
     ) -> Result<OrderEdit, ShopifyError> {
+        let PlannedEdit {
+            staged,
+            order,
+            edit,
+        } = self.plan_edit(order, ops, now)?;
+        self.commit(staged, order);
+        Ok(edit)
+    }
+
+    /// What [`edit`](Self::edit) would do, without doing it: the order as it would
+    /// be after the batch, and the edit, or the same refusal `edit` would give. A
+    /// GraphQL edit session shows its calculated order with this.
+    pub fn preview_edit(
+        &self,
+        order: OrderId,
+        ops: &[EditOp],
+        now: Timestamp,
+    ) -> Result<(Order, OrderEdit), ShopifyError> {
+        let planned = self.plan_edit(order, ops, now)?;
+        Ok((planned.order, planned.edit))
+    }
+
+    /// Checks a batch of edits and works out its result.
+    fn plan_edit(
+        &self,
+        order: OrderId,
+        ops: &[EditOp],
+        now: Timestamp,
+    ) -> Result<PlannedEdit, ShopifyError> {
         let current = self.order(order)?;
         if current.is_cancelled() {
             return Err(ShopifyError::EditCancelled {
@@ -548,17 +586,17 @@ impl Store {
             match op {
                 EditOp::SetQuantity { line, quantity } => {
                     let l = find_line(&mut draft, *line)?;
-                    check_max_quantity(*quantity, &name)?;
-                    if *quantity < l.fulfilled_quantity {
+                    let quantity = check_quantity(*quantity, &name)?;
+                    if quantity < l.fulfilled_quantity {
                         return Err(ShopifyError::EditBelowFulfilled {
                             order: name,
                             line: *line,
-                            requested: *quantity,
+                            requested: quantity,
                             fulfilled: l.fulfilled_quantity,
                             unfulfilled: l.unfulfilled_quantity(),
                         });
                     }
-                    l.current_quantity = *quantity;
+                    l.current_quantity = quantity;
                 }
                 EditOp::AddLine {
                     line,
@@ -581,7 +619,8 @@ impl Store {
                     };
                     // Step 4: values.
                     check_sku(&sku, &name)?;
-                    check_new_quantity(*quantity, id, "a new line item", &name)?;
+                    let quantity = check_quantity(*quantity, &name)?;
+                    check_new_quantity(quantity, id, "a new line item", &name)?;
                     let variant_id = match item {
                         ItemRef::Sku(_) => pending.variant_for(&sku),
                         ItemRef::Variant(v) => *v,
@@ -592,8 +631,8 @@ impl Store {
                         variant_id,
                         title: sku.clone(),
                         sku,
-                        quantity: *quantity,
-                        current_quantity: *quantity,
+                        quantity,
+                        current_quantity: quantity,
                         fulfilled_quantity: 0,
                     });
                 }
@@ -627,13 +666,11 @@ impl Store {
             staff_note: String::new(),
         };
         draft.updated_at = now;
-        let used_reserved = pending.used_reserved_line();
-        let pending = pending.finish();
-        self.commit(pending, draft);
-        if used_reserved {
-            self.reserved_line = None;
-        }
-        Ok(edit)
+        Ok(PlannedEdit {
+            staged: pending.finish(),
+            order: draft,
+            edit,
+        })
     }
 
     /// Sets one line's quantity: an [`edit`](Self::edit) of one op.
@@ -644,7 +681,11 @@ impl Store {
         quantity: u32,
         now: Timestamp,
     ) -> Result<OrderEdit, ShopifyError> {
-        self.edit(order, &[EditOp::SetQuantity { line, quantity }], now)
+        let op = EditOp::SetQuantity {
+            line,
+            quantity: i64::from(quantity),
+        };
+        self.edit(order, &[op], now)
     }
 
     /// Adds one line for a SKU: an [`edit`](Self::edit) of one op. The new line's id
@@ -660,7 +701,7 @@ impl Store {
         let op = EditOp::AddLine {
             line,
             item: ItemRef::Sku(sku.to_owned()),
-            quantity,
+            quantity: i64::from(quantity),
         };
         self.edit(order, &[op], now)
     }
@@ -738,7 +779,12 @@ impl Store {
             refund_line_items,
         });
         draft.updated_at = now;
-        self.commit((next, Vec::new(), Vec::new()), draft);
+        let staged = Staged {
+            next,
+            variants: Vec::new(),
+            lines: Vec::new(),
+        };
+        self.commit(staged, draft);
         let refunds = &self.orders[&order].refunds;
         Ok(&refunds[refunds.len() - 1])
     }

@@ -964,7 +964,7 @@ fn quantities_from_json_are_whole_numbers_at_least_zero() {
 }
 
 #[test]
-fn a_reserved_line_id_goes_to_the_next_added_line_and_only_once() {
+fn the_catalogue_has_one_variant_per_sku_and_an_edit_can_add_it() {
     let mut store = store();
     let variant = store.ensure_variant("OAK-BENCH");
     assert_eq!(
@@ -972,28 +972,79 @@ fn a_reserved_line_id_goes_to_the_next_added_line_and_only_once() {
         variant,
         "one variant per SKU"
     );
-    store.reserve_line_id(77).unwrap();
     let add = EditOp::AddLine {
-        line: None,
+        line: Some(77),
         item: ItemRef::Variant(variant),
         quantity: 2,
     };
     store.edit(1001, std::slice::from_ref(&add), t(1)).unwrap();
-    assert!(store.order(1001).unwrap().line(77).is_some());
-    store.edit(1001, &[add], t(2)).unwrap();
-    let ids: Vec<_> = store
-        .order(1001)
-        .unwrap()
-        .line_items
-        .iter()
-        .map(|l| l.id)
-        .collect();
-    assert_eq!(ids.len(), 4);
-    assert!(ids[3] > 77, "the reservation is used once: {ids:?}");
-    assert!(matches!(
-        store.reserve_line_id(11),
-        Err(ShopifyError::DuplicateLine { .. })
-    ));
+    assert_eq!(
+        store.order(1001).unwrap().line(77).unwrap().sku,
+        "OAK-BENCH"
+    );
+    // The same id again is refused like any used id.
+    let err = refused(&mut store, |s| s.edit(1001, &[add], t(2)).unwrap_err());
+    assert_eq!(err.code(), "line_exists");
+}
+
+#[test]
+fn a_preview_is_the_edit_without_the_change() {
+    let mut s = store();
+    let ops = [
+        EditOp::SetQuantity {
+            line: 11,
+            quantity: 2,
+        },
+        EditOp::AddLine {
+            line: None,
+            item: ItemRef::Sku("SOFA".into()),
+            quantity: 1,
+        },
+    ];
+    let before = s.clone();
+    let (order, edit) = s.preview_edit(1001, &ops, t(1)).unwrap();
+    assert_eq!(s, before, "a preview changes nothing");
+    let committed = s.edit(1001, &ops, t(1)).unwrap();
+    assert_eq!(edit, committed);
+    assert_eq!(&order, s.order(1001).unwrap());
+    // And it refuses what the edit refuses.
+    s.close(1001, t(2)).unwrap();
+    assert_eq!(
+        s.preview_edit(1001, &[], t(3)).unwrap_err(),
+        s.clone().edit(1001, &[], t(3)).unwrap_err()
+    );
+}
+
+#[test]
+fn negative_quantities_in_an_edit_are_invalid_in_their_place() {
+    let mut s = store();
+    let set = |line, quantity| EditOp::SetQuantity { line, quantity };
+    let err = refused(&mut s, |s| s.edit(1001, &[set(11, -1)], t(1)).unwrap_err());
+    assert_eq!(err, ShopifyError::InvalidQuantity { value: "-1".into() });
+    // The line is looked up first.
+    let err = refused(&mut s, |s| s.edit(1001, &[set(99, -1)], t(1)).unwrap_err());
+    assert_eq!(err.code(), "line_not_found");
+    let add = |quantity| EditOp::AddLine {
+        line: None,
+        item: ItemRef::Sku("SOFA".into()),
+        quantity,
+    };
+    let err = refused(&mut s, |s| s.edit(1001, &[add(-5)], t(1)).unwrap_err());
+    assert_eq!(err.code(), "invalid_quantity");
+    let err = refused(&mut s, |s| {
+        s.edit(1001, &[add(i64::from(u32::MAX) + 1)], t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::QuantityTooLarge {
+            order: "#1001".into(),
+            value: 4_294_967_296
+        }
+    );
+    s.close(1001, t(1)).unwrap();
+    let err = refused(&mut s, |s| s.edit(1001, &[set(11, -1)], t(2)).unwrap_err());
+    assert_eq!(err.code(), "order_archived");
 }
 
 // ----- Shopify's limits and the validation order --------------------------------

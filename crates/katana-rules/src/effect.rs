@@ -237,6 +237,19 @@ impl fmt::Display for Effect {
     }
 }
 
+impl Effect {
+    /// A Shopify change not applied to a packed or delivered row (rules.md §4): the
+    /// one wording of that skip.
+    pub(crate) fn row_locked(what: String, delivery: Delivery) -> Self {
+        Effect::Skipped {
+            what,
+            reason: format!(
+                "the row is {delivery}; Shopify changes never touch a packed or delivered row"
+            ),
+        }
+    }
+}
+
 /// The SO number used in effects for an order whose SO is gone or unknown.
 pub(crate) fn fallback_number(order: OrderId) -> String {
     format!("#{order}")

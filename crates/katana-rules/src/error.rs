@@ -63,8 +63,8 @@ pub enum KatanaError {
         mo: MoId,
         /// The open message's text.
         text: String,
-        /// The actions that fit.
-        hint: &'static str,
+        /// The actions that fit, e.g. "its only action is dismiss (Close)".
+        hint: String,
     },
     /// Update MO quantity when the former row is gone.
     #[error(
@@ -110,3 +110,114 @@ pub enum KatanaError {
         other: MoId,
     },
 }
+
+impl KatanaError {
+    /// The refusal's stable name, the `kind` a scenario's `expect_error` names
+    /// (listed with their meanings in [`KatanaError::CODES`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownMo(_) => "mo_not_found",
+            Self::DuplicateMo(_) => "mo_exists",
+            Self::UnknownSalesOrder(_) => "so_not_found",
+            Self::UnknownRow { .. } => "row_not_found",
+            Self::RowHasMo { .. } => "row_has_mo",
+            Self::DuplicateRow { .. } => "row_exists",
+            Self::AlreadyImported(_) => "already_imported",
+            Self::ZeroQuantity => "zero_quantity",
+            Self::NoOpenMessage { .. } => "no_open_message",
+            Self::WrongMessage { .. } => "wrong_action",
+            Self::RowGone { .. } => "row_gone",
+            Self::RowLocked {
+                delivery: Delivery::Delivered,
+                ..
+            } => "row_delivered",
+            Self::RowLocked { .. } => "row_packed",
+            Self::RowTaken { .. } => "row_taken",
+        }
+    }
+
+    /// Every code [`KatanaError::code`] gives, once, with what it means.
+    pub const CODES: &'static [(&'static str, &'static str)] = &[
+        ("mo_not_found", "no MO has this id"),
+        ("mo_exists", "an MO with this id exists already"),
+        (
+            "so_not_found",
+            "the Shopify order has no sales order in Katana (never imported, or deleted)",
+        ),
+        ("row_not_found", "the sales order has no row for this line"),
+        (
+            "row_has_mo",
+            "the row already has its make-to-order MO (a row has at most one)",
+        ),
+        ("row_exists", "the sales order already has a row for this line"),
+        (
+            "already_imported",
+            "the Shopify order was imported before; Katana never imports an order twice",
+        ),
+        ("zero_quantity", "a row or MO needs a quantity of at least 1"),
+        (
+            "no_open_message",
+            "the MO has no open message, so there is nothing to act on",
+        ),
+        (
+            "wrong_action",
+            "the action does not fit the MO's open message (see its banner's buttons)",
+        ),
+        (
+            "row_gone",
+            "Update MO quantity: the MO's former row no longer exists",
+        ),
+        (
+            "row_packed",
+            "the row is packed: it cannot be changed, and Update MO quantity cannot re-link to it",
+        ),
+        (
+            "row_delivered",
+            "the row is delivered: it cannot be changed, and Update MO quantity cannot re-link to it",
+        ),
+        (
+            "row_taken",
+            "Update MO quantity: another MO is now linked to the former row",
+        ),
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_listed_once() {
+        let row = RowRef { order: 1, line: 2 };
+        let mo = MoId::new("MO-1");
+        let all = [
+            KatanaError::UnknownMo(mo.clone()),
+            KatanaError::DuplicateMo(mo.clone()),
+            KatanaError::UnknownSalesOrder(1),
+            KatanaError::UnknownRow { number: "#1".into(), line: 2 },
+            KatanaError::RowHasMo { number: "#1".into(), line: 2, mo: mo.clone() },
+            KatanaError::DuplicateRow { number: "#1".into(), line: 2 },
+            KatanaError::AlreadyImported(1),
+            KatanaError::ZeroQuantity,
+            KatanaError::NoOpenMessage { mo: mo.clone(), action: "x" },
+            KatanaError::WrongMessage { mo: mo.clone(), text: "t".into(), hint: "h".into() },
+            KatanaError::RowGone { mo: mo.clone(), row, number: "#1".into() },
+            KatanaError::RowLocked { mo: mo.clone(), row, number: "#1".into(), delivery: Delivery::Packed },
+            KatanaError::RowLocked { mo: mo.clone(), row, number: "#1".into(), delivery: Delivery::Delivered },
+            KatanaError::RowTaken { mo: mo.clone(), row, number: "#1".into(), other: mo },
+        ];
+        let codes: Vec<&str> = all.iter().map(KatanaError::code).collect();
+        let listed: Vec<&str> = KatanaError::CODES.iter().map(|(c, _)| *c).collect();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), listed.len(), "a code is listed twice");
+        for c in &codes {
+            assert!(listed.contains(c), "{c} is not in CODES");
+        }
+        for c in &listed {
+            assert!(codes.contains(c), "{c} is in CODES but no error has it");
+        }
+    }
+}
+

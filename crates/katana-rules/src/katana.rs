@@ -16,6 +16,7 @@ use crate::model::{
     Message, MessageState, Mo, NewRow, Resolution, SalesOrder, SoRow, UnlinkReason,
 };
 use crate::types::{Delivery, LineId, MoId, MoStatus, OrderId, RowRef};
+use crate::views::{Action, actions_for};
 
 /// A change to sales orders, as the sync derives it from Shopify (rules.md §3–§4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,8 @@ pub enum SoChange {
         /// Rows, one per line with an effective quantity above 0.
         rows: Vec<NewRow>,
     },
-    /// A row's quantity becomes `quantity` (0 deletes the row).
+    /// A row's quantity becomes `quantity` (at least 1: a line edited to 0 is a
+    /// [`SoChange::DeleteRow`], as the sync decides in `katana_sync::chosen::row_quantity`).
     SetRowQuantity {
         /// Shopify order id.
         order: OrderId,
@@ -161,13 +163,7 @@ impl Katana {
                 order,
                 line,
                 quantity,
-            } => {
-                if *quantity == 0 {
-                    self.delete_row(*order, *line, now, &mut fx)?;
-                } else {
-                    self.set_row_quantity(*order, *line, *quantity, now, &mut fx)?;
-                }
-            }
+            } => self.set_row_quantity(*order, *line, *quantity, now, &mut fx)?,
             SoChange::AddRow { order, row } => self.add_row(*order, row, &mut fx)?,
             SoChange::DeleteRow { order, line } => self.delete_row(*order, *line, now, &mut fx)?,
             SoChange::MarkDelivered { order, line } => {
@@ -297,19 +293,19 @@ impl Katana {
         now: Timestamp,
         fx: &mut Vec<Effect>,
     ) -> Result<(), KatanaError> {
+        if to == 0 {
+            return Err(KatanaError::ZeroQuantity);
+        }
         let (number, row) = self.row_mut(order, line)?;
         let from = row.quantity;
         if from == to {
             return Ok(());
         }
         if !chosen::shopify_may_change_row(row.delivery) {
-            fx.push(Effect::Skipped {
-                what: format!("SO {number} row {line}: quantity {from} → {to}"),
-                reason: format!(
-                    "the row is {}; Shopify changes never touch a packed or delivered row",
-                    row.delivery
-                ),
-            });
+            fx.push(Effect::row_locked(
+                format!("SO {number} row {line}: quantity {from} → {to}"),
+                row.delivery,
+            ));
             return Ok(());
         }
         row.quantity = to;
@@ -365,26 +361,16 @@ impl Katana {
         now: Timestamp,
         fx: &mut Vec<Effect>,
     ) -> Result<(), KatanaError> {
-        let so = self
-            .sales_orders
-            .get_mut(&order)
-            .ok_or(KatanaError::UnknownSalesOrder(order))?;
-        let number = so.number.clone();
-        let row = so.rows.get(&line).ok_or_else(|| KatanaError::UnknownRow {
-            number: number.clone(),
-            line,
-        })?;
+        let (number, row) = self.row_mut(order, line)?;
         if !chosen::shopify_may_change_row(row.delivery) {
-            fx.push(Effect::Skipped {
-                what: format!("SO {number} row {line}: delete"),
-                reason: format!(
-                    "the row is {}; Shopify changes never touch a packed or delivered row",
-                    row.delivery
-                ),
-            });
+            fx.push(Effect::row_locked(
+                format!("SO {number} row {line}: delete"),
+                row.delivery,
+            ));
             return Ok(());
         }
-        let row = so.rows.remove(&line).expect("checked above");
+        let so = self.so_mut(order)?;
+        let row = so.rows.remove(&line).expect("row_mut found it");
         let last = so.rows.is_empty();
         fx.push(Effect::RowDeleted {
             number: number.clone(),
@@ -565,7 +551,7 @@ impl Katana {
             .mos
             .get(id)
             .ok_or_else(|| KatanaError::UnknownMo(id.clone()))?;
-        let msg = open_message_for(mo, ActionKind::Update)?;
+        let msg = open_message_for(mo, Action::UpdateMoQuantity)?;
         let row_ref = msg.row;
         let seq = msg.seq;
         let UnlinkReason::SoQuantityChanged {
@@ -575,7 +561,7 @@ impl Katana {
             // open_message_for lets only a quantity message through for this action.
             return Err(KatanaError::NoOpenMessage {
                 mo: id.clone(),
-                action: ActionKind::Update.verb(),
+                action: Action::UpdateMoQuantity.verb(),
             });
         };
         let number = msg.so_number.clone();
@@ -635,18 +621,18 @@ impl Katana {
         id: &MoId,
         now: Timestamp,
     ) -> Result<Vec<Effect>, KatanaError> {
-        self.resolve_only(id, ActionKind::Keep, Resolution::Kept, now)
+        self.resolve_only(id, Action::KeepMoQuantity, Resolution::Kept, now)
     }
 
     /// **Close** on a deletion message (rules.md §7): resolves it `acknowledged`.
     pub fn dismiss(&mut self, id: &MoId, now: Timestamp) -> Result<Vec<Effect>, KatanaError> {
-        self.resolve_only(id, ActionKind::Dismiss, Resolution::Acknowledged, now)
+        self.resolve_only(id, Action::Dismiss, Resolution::Acknowledged, now)
     }
 
     fn resolve_only(
         &mut self,
         id: &MoId,
-        action: ActionKind,
+        action: Action,
         resolution: Resolution,
         now: Timestamp,
     ) -> Result<Vec<Effect>, KatanaError> {
@@ -664,54 +650,33 @@ impl Katana {
     }
 }
 
-/// The three user actions, for matching them to the open message.
-#[derive(Debug, Clone, Copy)]
-enum ActionKind {
-    Update,
-    Keep,
-    Dismiss,
-}
-
-impl ActionKind {
-    fn verb(self) -> &'static str {
-        match self {
-            Self::Update => "update (Update MO quantity)",
-            Self::Keep => "keep (Keep current MO quantity)",
-            Self::Dismiss => "dismiss (Close)",
-        }
-    }
-}
-
-/// The open message an action resolves, or why the action is refused.
-fn open_message_for(mo: &Mo, action: ActionKind) -> Result<&Message, KatanaError> {
+/// The open message `action` resolves, or why the action is refused. Which action
+/// fits which message is [`actions_for`]'s to say, here as on the banner.
+fn open_message_for(mo: &Mo, action: Action) -> Result<&Message, KatanaError> {
     let msg = mo
         .open_message()
         .ok_or_else(|| KatanaError::NoOpenMessage {
             mo: mo.id.clone(),
             action: action.verb(),
         })?;
-    let fits = matches!(
-        (action, msg.reason),
-        (
-            ActionKind::Update | ActionKind::Keep,
-            UnlinkReason::SoQuantityChanged { .. }
-        ) | (ActionKind::Dismiss, UnlinkReason::SoDeleted { .. })
-    );
-    if fits {
-        Ok(msg)
-    } else {
-        let hint = match msg.reason {
-            UnlinkReason::SoQuantityChanged { .. } => {
-                "its actions are update_mo_quantity (Update MO quantity) and keep_mo_quantity (Keep current MO quantity)"
-            }
-            UnlinkReason::SoDeleted { .. } => "its only action is dismiss (Close)",
-        };
-        Err(KatanaError::WrongMessage {
-            mo: mo.id.clone(),
-            text: msg.text(),
-            hint,
-        })
+    let fits = actions_for(msg);
+    if fits.contains(&action) {
+        return Ok(msg);
     }
+    let names: Vec<String> = fits
+        .iter()
+        .map(|a| format!("{} ({})", a.step(), a.label()))
+        .collect();
+    let hint = match names.as_slice() {
+        [only] => format!("its only action is {only}"),
+        [init @ .., last] => format!("its actions are {} and {last}", init.join(", ")),
+        [] => "it has no action".to_string(),
+    };
+    Err(KatanaError::WrongMessage {
+        mo: mo.id.clone(),
+        text: msg.text(),
+        hint,
+    })
 }
 
 /// Unlinks an MTO MO, turning it make-to-stock, and appends an open message.

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
 
 use crate::types::{Delivery, Indicator, LineId, MoId, MoStatus, OrderId, ProductionType, RowRef};
 
 /// A Katana sales order imported from one Shopify order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SalesOrder {
     /// The hidden Shopify order id.
     pub order: OrderId,
@@ -19,15 +18,8 @@ pub struct SalesOrder {
     pub rows: BTreeMap<LineId, SoRow>,
 }
 
-impl SalesOrder {
-    /// True when any row is packed or delivered, so no Shopify change may delete the SO.
-    pub fn has_locked_row(&self) -> bool {
-        self.rows.values().any(|r| r.delivery.is_locked())
-    }
-}
-
 /// One row of a sales order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SoRow {
     /// The Shopify line item id.
     pub line: LineId,
@@ -53,7 +45,7 @@ pub struct NewRow {
 }
 
 /// A manufacturing order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mo {
     /// The MO id.
     pub id: MoId,
@@ -94,7 +86,7 @@ impl Mo {
 }
 
 /// A message appended to an MO when a Shopify change unlinks it (rules.md §6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// 1 for the MO's first message, then 2, 3, …
     pub seq: u32,
@@ -137,8 +129,7 @@ impl Message {
 }
 
 /// Why an MO was unlinked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "reason")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnlinkReason {
     /// The row's quantity changed while the MO was past not started.
     SoQuantityChanged {
@@ -170,8 +161,7 @@ impl UnlinkReason {
 }
 
 /// Whether a message still waits for the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageState {
     /// Waiting: the amber indicator shows.
     Open,
@@ -185,8 +175,7 @@ pub enum MessageState {
 }
 
 /// How the user resolved a message (rules.md §7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
     /// **Update MO quantity**: re-linked to the row with its quantity now.
     Updated,

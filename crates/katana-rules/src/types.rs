@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 
 /// A Shopify order id, as Katana keeps it hidden on the SO.
 pub type OrderId = u64;
@@ -10,8 +9,7 @@ pub type OrderId = u64;
 pub type LineId = u64;
 
 /// A manufacturing order id such as `MO-7`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MoId(pub String);
 
 impl MoId {
@@ -70,7 +68,7 @@ fn natural_key(s: &str) -> Vec<(String, u128, usize)> {
 }
 
 /// An SO row: the Shopify order and line item it was imported from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RowRef {
     /// The Shopify order id.
     pub order: OrderId,
@@ -85,8 +83,7 @@ impl fmt::Display for RowRef {
 }
 
 /// An MO's status (rules.md §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MoStatus {
     /// Not started: still follows its SO row.
     NotStarted,
@@ -141,9 +138,8 @@ impl fmt::Display for MoStatus {
 
 /// An SO row's delivery status.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default,
 )]
-#[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// Not shipped yet: the row follows Shopify.
     #[default]
@@ -180,8 +176,7 @@ impl fmt::Display for Delivery {
 }
 
 /// Make-to-order (linked to one SO row) or make-to-stock (no link).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProductionType {
     /// Linked to exactly one SO row.
     MakeToOrder,
@@ -200,8 +195,7 @@ impl ProductionType {
 }
 
 /// What the amber indicator in the Schedule says, if anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Indicator {
     /// No open message.
     None,

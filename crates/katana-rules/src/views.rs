@@ -3,14 +3,13 @@
 
 use std::fmt;
 
-use serde::Serialize;
 
 use crate::katana::Katana;
 use crate::model::{Message, MessageState, Mo, UnlinkReason};
 use crate::types::{MoId, ProductionType};
 
 /// One line of the Schedule (Make screen).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleLine {
     /// The MO.
     pub mo: MoId,
@@ -47,8 +46,7 @@ impl fmt::Display for ScheduleLine {
 }
 
 /// The action buttons of the MO detail view's banner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// **Update MO quantity** (`update_mo_quantity`).
     UpdateMoQuantity,
@@ -68,6 +66,15 @@ impl Action {
         }
     }
 
+    /// What the action does, for a refusal: "nothing to update (Update MO quantity)".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::UpdateMoQuantity => "update (Update MO quantity)",
+            Self::KeepMoQuantity => "keep (Keep current MO quantity)",
+            Self::Dismiss => "dismiss (Close)",
+        }
+    }
+
     /// The scenario step that presses it.
     pub fn step(self) -> &'static str {
         match self {
@@ -79,7 +86,7 @@ impl Action {
 }
 
 /// The banner at the top of the MO detail view while a message is open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Banner {
     /// The open message's text.
     pub text: String,
@@ -88,7 +95,7 @@ pub struct Banner {
 }
 
 /// The MO detail view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MoDetail {
     /// The MO.
     pub mo: MoId,

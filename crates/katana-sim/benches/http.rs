@@ -17,7 +17,8 @@ use divan::counter::ItemsCount;
 use jiff::SignedDuration;
 use katana_sim::http::Http;
 use katana_sim::runner::{self, DEFAULT_START, Transport};
-use katana_sim::scenario::{Scenario, Step, load_scenario, parse_scenario};
+use katana_sim::scenario::{Scenario, load_scenario, parse_scenario};
+use katana_sim::steps::edit::Edit;
 use katana_sim::suite;
 
 fn main() {
@@ -80,7 +81,7 @@ fn edit_step_over_http(bencher: Bencher) {
     bencher.bench_local(|| {
         at = at.checked_add(SignedDuration::from_mins(1)).unwrap();
         quantity = if quantity == 5 { 6 } else { 5 };
-        let step = Step::Edit {
+        let step = Edit {
             order: 1001,
             line: 11,
             quantity,

@@ -1,9 +1,13 @@
 //! The HTTP transport: every Shopify step travels as a merchant's admin would send
-//! it to the mock Shopify server (GraphQL for order edits, REST for refunds, cancel,
-//! archive, unarchive and delete; the mock's library for checkout and fulfilment,
-//! which have no Admin API there), the mock sends its signed webhooks to
-//! katana-sync's receiver, and the sync reads the order back over REST and applies
-//! the difference to Katana.
+//! it to the mock Shopify server (each step's file says how: GraphQL for order
+//! edits, REST for refunds, cancel, archive, unarchive and delete; the mock's
+//! library for checkout and fulfilment, which have no Admin API there), the mock
+//! sends its signed webhooks to katana-sync's receiver, and the sync reads the order
+//! back over REST and applies the difference to Katana.
+//!
+//! Refusals come back as Shopify sends them (a REST 404 or 422, GraphQL
+//! `userErrors`) and are read back into shopify-model's typed error, so they have
+//! the same kind and message as in process.
 //!
 //! Before the next step the runner waits until every webhook of this step has been
 //! answered (`ShopifyMock::settle_webhooks`), and the receiver answers only once it
@@ -19,12 +23,14 @@ use katana_sync::client::{RetryPolicy, ShopifyClient};
 use katana_sync::service::{SyncService, WebhookServer};
 use serde_json::{Value, json};
 use shopify_mock::{
-    BucketConfig, DeliveryStatus, ManualClock, MockConfig, ShopifyMock, WebhookSubscription,
+    BucketConfig, DeliveryStatus, ManualClock, MockConfig, MockError, ShopifyMock,
+    WebhookSubscription,
 };
-use shopify_model::NewOrder;
+use shopify_model::{NewOrder, OrderId, ShopifyError};
 
+use crate::refusal::Refusal;
 use crate::runner::{StepError, Transport};
-use crate::scenario::Step;
+use crate::steps::ShopifyStep;
 
 /// The app's webhook secret between the mock and the sync.
 const SECRET: &str = "katana-sim-webhook-secret";
@@ -43,20 +49,34 @@ pub struct Http {
     checked_deliveries: usize,
 }
 
-/// GraphQL's top-level `errors` or a mutation's `userErrors`, as a refusal.
-fn refusal(errors: Option<&Value>) -> Result<(), StepError> {
-    match errors.and_then(Value::as_array) {
-        Some(errors) if !errors.is_empty() => {
-            let messages: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e.get("message")?.as_str())
-                .collect();
-            Err(StepError::Refused(format!(
-                "Shopify: {}",
-                messages.join("; ")
-            )))
-        }
-        _ => Ok(()),
+/// A refusal's message as Shopify sent it, read back into shopify-model's typed
+/// error: the same kind and message as in process. A message the model does not
+/// know is a transport error, so a drift between the two paths fails loudly.
+fn refused(message: &str) -> StepError {
+    match ShopifyError::from_message(message) {
+        Some(e) => StepError::Refused(Refusal::Shopify(e)),
+        None => StepError::Transport(format!(
+            "Shopify refused with a message shopify-model does not know: {message}"
+        )),
+    }
+}
+
+/// GraphQL's top-level `errors` (a transport problem: the request itself was
+/// wrong) or a mutation's `userErrors` (Shopify's refusal).
+fn graphql_errors(errors: Option<&Value>, user_errors: bool) -> Result<(), StepError> {
+    let Some(errors) = errors.and_then(Value::as_array).filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let messages: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e.get("message")?.as_str())
+        .collect();
+    match messages.as_slice() {
+        [first, ..] if user_errors => Err(refused(first)),
+        _ => Err(StepError::Transport(format!(
+            "GraphQL error: {}",
+            messages.join("; ")
+        ))),
     }
 }
 
@@ -162,7 +182,7 @@ impl Http {
     }
 
     /// A GraphQL Admin API call; `Refused` with the `userErrors` of `field`.
-    fn graphql(&self, query: &str, variables: Value, field: &str) -> Result<Value, StepError> {
+    pub fn graphql(&self, query: &str, variables: Value, field: &str) -> Result<Value, StepError> {
         let url = self.mock.graphql_url();
         let body = self.rt.block_on(async {
             let response = self
@@ -175,21 +195,23 @@ impl Http {
             response.json::<Value>().await
         });
         let body = body.map_err(transport)?;
-        refusal(body.get("errors"))?;
+        graphql_errors(body.get("errors"), false)?;
         let result = body
             .pointer(&format!("/data/{field}"))
             .cloned()
             .unwrap_or(Value::Null);
-        refusal(result.get("userErrors"))?;
+        graphql_errors(result.get("userErrors"), true)?;
         Ok(result)
     }
 
-    /// A REST Admin API call; 404 and 422 are refusals with Shopify's words.
-    fn rest(
+    /// A REST Admin API call about `order`: a 404 is Shopify's "Not Found" for the
+    /// order in the path, a 422 a refusal with shopify-model's words.
+    pub fn rest(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
+        order: OrderId,
     ) -> Result<Value, StepError> {
         let url = format!("{}/{path}", self.mock.admin_url());
         let result = self.rt.block_on(async {
@@ -210,32 +232,23 @@ impl Http {
         if status.is_success() {
             return Ok(value);
         }
-        let words = match value.get("errors") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Object(map)) => map
-                .values()
-                .flat_map(|v| match v {
-                    Value::Array(items) => items
-                        .iter()
-                        .filter_map(|i| i.as_str().map(str::to_string))
-                        .collect(),
-                    Value::String(s) => vec![s.clone()],
-                    other => vec![other.to_string()],
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            _ => text,
-        };
-        match status.as_u16() {
-            404 | 422 => Err(StepError::Refused(format!("Shopify: {words}"))),
-            code => Err(StepError::Transport(format!(
-                "Shopify answered {code} to {path}: {words}"
+        let base = value
+            .pointer("/errors/base/0")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match (status.as_u16(), base) {
+            (404, _) => Err(StepError::Refused(Refusal::Shopify(
+                ShopifyError::OrderNotFound { order },
+            ))),
+            (422, Some(message)) => Err(refused(&message)),
+            (code, _) => Err(StepError::Transport(format!(
+                "Shopify answered {code} to {path}: {text}"
             ))),
         }
     }
 
     /// An order edit through GraphQL: begin, one change, commit.
-    fn order_edit(
+    pub fn order_edit(
         &self,
         order: u64,
         change: impl FnOnce(&str) -> Result<(), StepError>,
@@ -258,59 +271,6 @@ impl Http {
         )?;
         Ok(())
     }
-
-    fn apply_shopify(&self, step: &Step) -> Result<(), StepError> {
-        let refused = |e: shopify_model::ShopifyError| StepError::Refused(format!("Shopify: {e}"));
-        match step {
-            Step::Edit { order, line, quantity } => self.order_edit(*order, |calc| {
-                self.graphql(
-                    "mutation set($id: ID!, $line: ID!, $q: Int!) { orderEditSetQuantity(id: $id, lineItemId: $line, quantity: $q, restock: true) { calculatedOrder { id } userErrors { field message } } }",
-                    json!({ "id": calc, "line": format!("gid://shopify/CalculatedLineItem/{line}"), "q": quantity }),
-                    "orderEditSetQuantity",
-                )
-                .map(drop)
-            }),
-            Step::AddLine { order, line, sku, quantity } => {
-                // The merchant picks a product variant from the catalogue; the
-                // scenario names the new line item's id, which the mock will hand out.
-                let variant = self.mock.catalogue_variant(sku);
-                self.mock.reserve_line_id(*line).map_err(refused)?;
-                self.order_edit(*order, |calc| {
-                    self.graphql(
-                        "mutation add($id: ID!, $v: ID!, $q: Int!) { orderEditAddVariant(id: $id, variantId: $v, quantity: $q) { calculatedOrder { id } userErrors { field message } } }",
-                        json!({ "id": calc, "v": format!("gid://shopify/ProductVariant/{variant}"), "q": quantity }),
-                        "orderEditAddVariant",
-                    )
-                    .map(drop)
-                })
-            }
-            Step::Refund { order, lines } => {
-                let items: Vec<Value> = lines
-                    .iter()
-                    .map(|l| json!({ "line_item_id": l.line, "quantity": l.quantity, "restock_type": l.restock.as_str() }))
-                    .collect();
-                let body = json!({ "refund": { "refund_line_items": items } });
-                self.rest(reqwest::Method::POST, &format!("orders/{order}/refunds.json"), Some(body)).map(drop)
-            }
-            Step::Cancel { order, reason, restock } => {
-                let mut body = json!({ "restock": restock });
-                if let Some(reason) = reason {
-                    body["reason"] = json!(reason.as_str());
-                }
-                self.rest(reqwest::Method::POST, &format!("orders/{order}/cancel.json"), Some(body)).map(drop)
-            }
-            Step::Archive { order } => {
-                self.rest(reqwest::Method::POST, &format!("orders/{order}/close.json"), Some(json!({}))).map(drop)
-            }
-            Step::Unarchive { order } => {
-                self.rest(reqwest::Method::POST, &format!("orders/{order}/open.json"), Some(json!({}))).map(drop)
-            }
-            Step::Delete { order } => self.rest(reqwest::Method::DELETE, &format!("orders/{order}.json"), None).map(drop),
-            Step::Fulfill { order, line, quantity } => self.mock.fulfill(*order, *line, *quantity).map(drop).map_err(refused),
-            Step::CreateOrder(new) => self.mock.create_order(new).map(drop).map_err(refused),
-            other => Err(transport(format!("`{}` is not a Shopify step", other.name()))),
-        }
-    }
 }
 
 impl Transport for Http {
@@ -322,18 +282,23 @@ impl Transport for Http {
     ) -> Result<Vec<Effect>, StepError> {
         self.set_time(at);
         self.rt.block_on(self.sync.state()).settings = settings;
-        self.mock
-            .seed_orders(orders)
-            .map_err(|e| StepError::Refused(e.to_string()))?;
+        self.mock.seed_orders(orders).map_err(|e| match e {
+            MockError::Seed(e) => StepError::Refused(Refusal::Shopify(e)),
+            other => transport(other),
+        })?;
         // The store existed before Katana connected: the first reconciliation
         // imports what qualifies, reading every order over REST.
         self.rt.block_on(self.sync.reconcile()).map_err(transport)?;
         self.settle()
     }
 
-    fn shopify_step(&mut self, step: &Step, at: Timestamp) -> Result<Vec<Effect>, StepError> {
+    fn shopify_step(
+        &mut self,
+        step: &dyn ShopifyStep,
+        at: Timestamp,
+    ) -> Result<Vec<Effect>, StepError> {
         self.set_time(at);
-        let applied = self.apply_shopify(step);
+        let applied = step.over_http(self);
         // Even a refused edit may have begun and sent nothing; settle either way.
         let effects = self.settle()?;
         applied.map(|()| effects)

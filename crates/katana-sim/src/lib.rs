@@ -4,13 +4,15 @@
 //! - [`scenario`]: the file format QA writes, parsed and validated with locations.
 //! - [`runner`]: replays a scenario in process (Shopify world → order JSON →
 //!   katana-sync → katana-rules) on a simulated clock.
-//! - [`expect`]: the `expect` step's comparison.
+//! - [`steps`]: every step, one file each, and the one list of them.
+//! - [`refusal`]: refusals with their stable kinds and canonical messages.
 //! - [`snapshot`]: the deterministic document each scenario is snapshotted as.
 //! - [`suite`]: finding scenario files and naming their snapshots.
 
-pub mod expect;
 pub mod http;
+pub mod refusal;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;
+pub mod steps;
 pub mod suite;

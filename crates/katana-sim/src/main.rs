@@ -1,5 +1,6 @@
 //! `katana-sim`: replays YAML scenarios of Shopify order changes against Katana MOs.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,7 +18,9 @@ Examples:
   katana-sim run --transport http             replay through the mock Shopify server and webhooks
   katana-sim check scenarios/                 validate files without running them
   katana-sim list                             list scenarios with their descriptions
-  katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario";
+  katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
+  katana-sim docs steps                       the step reference (docs/steps.md)
+  katana-sim docs refusals                    the refusal kinds (docs/refusals.md)";
 
 /// Replays YAML scenarios of Shopify order changes against Katana manufacturing
 /// orders, and shows what happened to each MO and what the user is told.
@@ -59,6 +62,21 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Transport::InProcess)]
         transport: Transport,
     },
+    /// Print a reference generated from the code, in Markdown (as in docs/).
+    Docs {
+        /// Which reference.
+        #[arg(value_enum)]
+        topic: DocsTopic,
+    },
+}
+
+/// A reference `katana-sim docs` prints.
+#[derive(Clone, Copy, ValueEnum)]
+enum DocsTopic {
+    /// Every step with its fields and an example (docs/steps.md).
+    Steps,
+    /// Every refusal kind with who refuses and what it means (docs/refusals.md).
+    Refusals,
 }
 
 /// How a step reaches Katana.
@@ -98,14 +116,30 @@ impl Transport {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli) {
+    let mut out = io::stdout().lock();
+    let result = execute(cli, &mut out).and_then(|ok| {
+        out.flush()?;
+        Ok(ok)
+    });
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
+        // A reader that stops early (`katana-sim check | head -1`) is not an error,
+        // as for other Unix tools.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let mut stderr = io::stderr();
+            let _ = writeln!(stderr, "error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn discover(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
@@ -125,7 +159,7 @@ fn show_paths(paths: &[PathBuf]) -> String {
 }
 
 /// Loads every file; prints the diagnostics of the invalid ones.
-fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, usize) {
+fn load_all(files: &[PathBuf], out: &mut dyn Write) -> anyhow::Result<(Vec<Scenario>, usize)> {
     let mut ok = Vec::new();
     let mut invalid = 0;
     for f in files {
@@ -133,67 +167,77 @@ fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, usize) {
             Ok(s) => ok.push(s),
             Err(d) => {
                 invalid += 1;
-                println!("INVALID {}", f.display());
+                writeln!(out, "INVALID {}", f.display()).context(STDOUT)?;
                 for line in d.to_string().lines() {
-                    println!("        {line}");
+                    writeln!(out, "        {line}").context(STDOUT)?;
                 }
             }
         }
     }
-    (ok, invalid)
+    Ok((ok, invalid))
 }
 
-fn execute(cli: Cli) -> anyhow::Result<bool> {
+const STDOUT: &str = "cannot write to standard output";
+
+fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
     match cli.command {
         Command::Run { paths, transport } => {
             let files = discover(&paths)?;
-            let (scenarios, invalid) = load_all(&files);
+            let (scenarios, invalid) = load_all(&files, out)?;
             let mut passed = 0;
             let mut failed = invalid;
             for s in &scenarios {
                 match transport.run(s) {
                     Ok(_) => {
                         passed += 1;
-                        println!("ok      {} ({} steps)", s.path.display(), s.steps.len());
+                        writeln!(out, "ok      {} ({} steps)", s.path.display(), s.steps.len()).context(STDOUT)?;
                     }
                     Err(failure) => {
                         failed += 1;
-                        println!("FAIL    {}", s.path.display());
+                        writeln!(out, "FAIL    {}", s.path.display()).context(STDOUT)?;
                         for line in failure.to_string().lines() {
-                            println!("        {line}");
+                            writeln!(out, "        {line}").context(STDOUT)?;
                         }
                     }
                 }
             }
-            println!("\n{passed} passed, {failed} failed");
+            writeln!(out, "\n{passed} passed, {failed} failed").context(STDOUT)?;
             Ok(failed == 0)
         }
         Command::Check { paths } => {
             let files = discover(&paths)?;
-            let (scenarios, invalid) = load_all(&files);
+            let (scenarios, invalid) = load_all(&files, out)?;
             for s in &scenarios {
-                println!("valid   {}", s.path.display());
+                writeln!(out, "valid   {}", s.path.display()).context(STDOUT)?;
             }
-            println!("\n{} valid, {invalid} invalid", scenarios.len());
+            writeln!(out, "\n{} valid, {invalid} invalid", scenarios.len()).context(STDOUT)?;
             Ok(invalid == 0)
         }
         Command::List { paths } => {
             let files = discover(&paths)?;
-            let (scenarios, invalid) = load_all(&files);
+            let (scenarios, invalid) = load_all(&files, out)?;
             for s in &scenarios {
-                println!("{}\n    {}", s.path.display(), s.description);
+                writeln!(out, "{}\n    {}", s.path.display(), s.description).context(STDOUT)?;
             }
             Ok(invalid == 0)
+        }
+        Command::Docs { topic } => {
+            let text = match topic {
+                DocsTopic::Steps => katana_sim::steps::reference_markdown(),
+                DocsTopic::Refusals => katana_sim::refusal::reference_markdown(),
+            };
+            write!(out, "{text}").context(STDOUT)?;
+            Ok(true)
         }
         Command::Show { file, transport } => {
             let scenario = load_scenario(&file).map_err(|d| anyhow::anyhow!("{d}"))?;
             match transport.run(&scenario) {
                 Ok(snapshot) => {
-                    print!("{}", snapshot.to_yaml());
+                    write!(out, "{}", snapshot.to_yaml()).context(STDOUT)?;
                     Ok(true)
                 }
                 Err(failure) => {
-                    println!("{failure}");
+                    writeln!(out, "{failure}").context(STDOUT)?;
                     Ok(false)
                 }
             }

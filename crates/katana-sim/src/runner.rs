@@ -1,23 +1,29 @@
 //! The runner: replays a scenario's steps on a simulated clock (rules.md §8) through
-//! a [`Transport`], and builds its snapshot.
+//! a [`Transport`], checks the invariants of the run as it goes, and builds the
+//! snapshot.
 //!
 //! Shopify-side steps go to the transport, which changes the Shopify world and lets
 //! the sync react; Katana-side steps and checks act on Katana directly, the same
 //! code for every transport, so two transports can only differ in how a Shopify
 //! change travels. [`InProcess`] is the default transport: shopify-model's `Store`
 //! → the order's REST JSON → katana-sync → katana-rules, by function calls.
+//!
+//! Outcomes stay typed ([`TraceLine`], [`Refusal`], [`FailureReason`]) until the
+//! CLI or the snapshot renders them.
 
 use std::fmt;
 use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
-use katana_rules::{Effect, Katana, KatanaError, MoStatus, NewMo, NewMoKind, RowRef};
+use katana_rules::{Effect, Katana, KatanaError, NewMo, NewMoKind, OrderId};
 use katana_sync::{Settings, ShopifyOrder, apply_plan, plan_for};
-use shopify_model::{CancelReason, NewOrder, OrderId, RefundLineRequest, ShopifyError, Store};
+use shopify_model::{NewOrder, ShopifyError, Store};
 
-use crate::expect::{Mismatch, check_expectation};
-use crate::scenario::{Loc, MoKind, Scenario, SettingsPatch, Step};
+use crate::refusal::Refusal;
+use crate::scenario::{Loc, MoKind, Scenario, SettingChange};
 use crate::snapshot::{Snapshot, TraceEntry};
+use crate::steps::expect::Mismatch;
+use crate::steps::{Action, OrderEvent, ShopifyStep, Step};
 
 /// The instant every scenario starts at unless it says otherwise (rules.md §8):
 /// 2026-01-01T09:00:00Z.
@@ -25,6 +31,83 @@ pub const DEFAULT_START: Timestamp = Timestamp::constant(1_767_258_000, 0);
 
 /// How far the simulated clock moves with each step (rules.md §8).
 pub const STEP: SignedDuration = SignedDuration::from_mins(1);
+
+/// One line of a step's trace: what it changed or skipped, or what it checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TraceLine {
+    /// Something Katana did or chose not to do.
+    Effect(Effect),
+    /// A setting changed (or was set to what it was).
+    Setting(SettingChange),
+    /// A Shopify step that brought nothing to Katana, and why.
+    NoChange(NoChange),
+    /// An `expect` whose every field holds.
+    ChecksHold,
+    /// An `expect_error` whose step was refused as expected.
+    RefusedAsExpected(Refusal),
+}
+
+impl TraceLine {
+    /// Katana's effects as trace lines.
+    pub fn effects(effects: Vec<Effect>) -> Vec<TraceLine> {
+        effects.into_iter().map(TraceLine::Effect).collect()
+    }
+}
+
+/// Why a Shopify step brought nothing to Katana.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoChange {
+    /// The SO already matches the order (or Shopify sent nothing: nothing changed).
+    Matches {
+        /// The SO's number.
+        number: String,
+    },
+    /// The order's SO was deleted, and an order is never imported again.
+    SoDeleted {
+        /// The Shopify order id.
+        order: OrderId,
+    },
+    /// The order was never imported.
+    NeverImported {
+        /// The Shopify order id.
+        order: OrderId,
+    },
+}
+
+impl NoChange {
+    /// Why a Shopify step about `order` changed nothing, from Katana's state.
+    fn of(katana: &Katana, order: OrderId) -> Self {
+        match katana.sales_order(order) {
+            Some(so) => Self::Matches {
+                number: so.number.clone(),
+            },
+            None if katana.was_imported(order) => Self::SoDeleted { order },
+            None => Self::NeverImported { order },
+        }
+    }
+}
+
+impl fmt::Display for TraceLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Effect(e) => e.fmt(f),
+            Self::Setting(c) => write!(f, "setting {}: {} → {}", c.name, c.from, c.to),
+            Self::NoChange(NoChange::Matches { number }) => write!(
+                f,
+                "no change: SO {number} already matches the Shopify order"
+            ),
+            Self::NoChange(NoChange::SoDeleted { order }) => write!(
+                f,
+                "no change: the SO of Shopify order {order} was deleted, and an order is never imported again"
+            ),
+            Self::NoChange(NoChange::NeverImported { order }) => {
+                write!(f, "no change: Shopify order {order} was never imported")
+            }
+            Self::ChecksHold => f.write_str("all checks hold"),
+            Self::RefusedAsExpected(r) => write!(f, "refused as expected: {r}"),
+        }
+    }
+}
 
 /// Why a scenario failed: where, at which step, and what differed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +118,7 @@ pub struct Failure {
     pub step: usize,
     /// Where the step (or set-up entry) is written, when known.
     pub loc: Option<Loc>,
-    /// The step as written, one line.
+    /// The step as written, one line (or the set-up entry).
     pub step_text: String,
     /// What went wrong.
     pub reason: FailureReason,
@@ -45,22 +128,36 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureReason {
     /// The set-up could not be built (e.g. an MTO MO on a row that was not imported).
-    Setup(String),
+    Setup(Refusal),
     /// A step was refused, and no `expect_error` asked for that.
-    Refused(String),
+    Refused(Refusal),
     /// An `expect_error` step was not refused.
     NotRefused,
-    /// An `expect_error` step was refused, but not with the expected text.
+    /// An `expect_error` step was refused, but not as expected.
     WrongRefusal {
-        /// Text the error had to contain.
-        contains: String,
-        /// The error.
-        actual: String,
+        /// The kind expected, if given.
+        kind: Option<String>,
+        /// Text the message had to contain, if given.
+        contains: Option<String>,
+        /// The refusal.
+        actual: Refusal,
     },
     /// An `expect` did not hold.
     Expect(Vec<Mismatch>),
     /// The transport itself broke (e.g. a server did not start).
     Transport(String),
+}
+
+impl FailureReason {
+    /// The refusal's kind, for a failure that is a refusal.
+    pub fn refusal_kind(&self) -> Option<&'static str> {
+        match self {
+            Self::Setup(r) | Self::Refused(r) | Self::WrongRefusal { actual: r, .. } => {
+                Some(r.kind())
+            }
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -75,15 +172,29 @@ impl fmt::Display for Failure {
             write!(f, ": step {} failed: {}", self.step, self.step_text)?;
         }
         match &self.reason {
-            FailureReason::Setup(e) => write!(f, "\n  {e}"),
-            FailureReason::Refused(e) => write!(f, "\n  refused: {e}"),
+            FailureReason::Setup(r) => write!(f, "\n  {r}"),
+            FailureReason::Refused(r) => write!(f, "\n  {r}"),
             FailureReason::NotRefused => {
                 write!(f, "\n  expected the step to be refused, but it succeeded")
             }
-            FailureReason::WrongRefusal { contains, actual } => write!(
-                f,
-                "\n  refused, but the error does not contain \"{contains}\"\n  error: {actual}"
-            ),
+            FailureReason::WrongRefusal {
+                kind,
+                contains,
+                actual,
+            } => {
+                let mut wanted = Vec::new();
+                if let Some(k) = kind {
+                    wanted.push(format!("kind {k}"));
+                }
+                if let Some(c) = contains {
+                    wanted.push(format!("a message containing \"{c}\""));
+                }
+                write!(
+                    f,
+                    "\n  refused, but not with {}\n  {actual}",
+                    wanted.join(" and ")
+                )
+            }
             FailureReason::Expect(mismatches) => {
                 for m in mismatches {
                     write!(f, "\n  {m}")?;
@@ -97,13 +208,19 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// How a step went, from a transport's point of view.
+/// How a Shopify step went, from a transport's point of view.
 #[derive(Debug)]
 pub enum StepError {
-    /// Refused by Shopify's or Katana's rules; nothing changed. The text says why.
-    Refused(String),
+    /// Refused by Shopify's or Katana's rules; nothing changed.
+    Refused(Refusal),
     /// The transport broke; the scenario cannot go on.
     Transport(String),
+}
+
+impl From<ShopifyError> for StepError {
+    fn from(e: ShopifyError) -> Self {
+        Self::Refused(Refusal::Shopify(e))
+    }
 }
 
 /// How Shopify-side steps reach Katana. The runner owns the clock and the
@@ -120,7 +237,11 @@ pub trait Transport {
 
     /// Applies a Shopify-side step at `at` and waits until the sync has reacted to
     /// all of it. Returns what the sync did.
-    fn shopify_step(&mut self, step: &Step, at: Timestamp) -> Result<Vec<Effect>, StepError>;
+    fn shopify_step(
+        &mut self,
+        step: &dyn ShopifyStep,
+        at: Timestamp,
+    ) -> Result<Vec<Effect>, StepError>;
 
     /// Runs `f` on Katana and the integration settings (Katana-side steps, checks).
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings));
@@ -135,26 +256,6 @@ pub struct InProcess {
     settings: Settings,
 }
 
-/// A refusal in process: Shopify's own rule, or the JSON the sync reads.
-#[derive(Debug, thiserror::Error)]
-enum Refusal {
-    #[error("Shopify: {0}")]
-    Shopify(#[from] ShopifyError),
-    #[error("the sync could not read Shopify's order JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("Katana refused a planned change: {0}")]
-    Katana(#[from] KatanaError),
-}
-
-impl From<Refusal> for StepError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Shopify(_) => StepError::Refused(r.to_string()),
-            other => StepError::Transport(other.to_string()),
-        }
-    }
-}
-
 impl InProcess {
     /// A new, empty world.
     pub fn new() -> Self {
@@ -166,23 +267,26 @@ impl InProcess {
         &self.shopify
     }
 
-    /// The sync's reaction to a Shopify change: on the order's creation the import
-    /// decision, afterwards the changes (katana-sync's `plan_for`, as over HTTP).
-    fn sync(
-        &mut self,
-        id: OrderId,
-        created: bool,
-        deleted: bool,
-        at: Timestamp,
-    ) -> Result<Vec<Effect>, Refusal> {
-        let order = if deleted {
-            None
-        } else {
-            let json = self.shopify.order(id)?.to_rest_json();
-            Some(ShopifyOrder::from_value(json)?)
+    /// The sync's reaction to a Shopify event about order `id`: on its creation the
+    /// import decision, afterwards the changes (katana-sync's `plan_for`, as over HTTP).
+    fn sync(&mut self, id: OrderId, event: OrderEvent, at: Timestamp) -> Result<Vec<Effect>, StepError> {
+        let order = match event {
+            OrderEvent::Deleted => None,
+            OrderEvent::Created | OrderEvent::Changed => {
+                let json = self.shopify.order(id)?.to_rest_json();
+                let order = ShopifyOrder::from_value(json).map_err(|e| {
+                    StepError::Transport(format!(
+                        "the sync could not read Shopify's order JSON: {e}"
+                    ))
+                })?;
+                Some(order)
+            }
         };
+        let created = event == OrderEvent::Created;
         let plan = plan_for(id, order.as_ref(), created, &self.katana, &self.settings);
-        Ok(apply_plan(&mut self.katana, &plan, at)?)
+        apply_plan(&mut self.katana, &plan, at).map_err(|e: KatanaError| {
+            StepError::Transport(format!("Katana refused a planned change: {e}"))
+        })
     }
 }
 
@@ -196,103 +300,32 @@ impl Transport for InProcess {
         self.settings = settings;
         let mut sorted: Vec<&NewOrder> = orders.iter().collect();
         sorted.sort_by_key(|o| o.id);
-        let mut effects = Vec::new();
         for order in sorted {
-            self.shopify
-                .create_order(order, at)
-                .map_err(Refusal::from)?;
+            self.shopify.create_order(order, at)?;
         }
+        let mut effects = Vec::new();
         for id in self.shopify.orders().map(|o| o.id).collect::<Vec<_>>() {
-            effects.extend(self.sync(id, true, false, at)?);
+            effects.extend(self.sync(id, OrderEvent::Created, at)?);
         }
         Ok(effects)
     }
 
-    fn shopify_step(&mut self, step: &Step, at: Timestamp) -> Result<Vec<Effect>, StepError> {
-        let before = step_order(step)
-            .and_then(|id| self.shopify.order(id).ok())
-            .map(|o| o.updated_at);
-        let s = &mut self.shopify;
-        let (id, created, deleted) = match step {
-            Step::Edit {
-                order,
-                line,
-                quantity,
-            } => {
-                s.set_quantity(*order, *line, *quantity, at)
-                    .map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::AddLine {
-                order,
-                line,
-                sku,
-                quantity,
-            } => {
-                s.add_line(*order, Some(*line), sku, *quantity, at)
-                    .map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::Refund { order, lines } => {
-                let lines: Vec<_> = lines
-                    .iter()
-                    .map(|l| RefundLineRequest {
-                        line: l.line,
-                        quantity: l.quantity,
-                        restock_type: l.restock,
-                    })
-                    .collect();
-                s.refund(*order, &lines, None, at).map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::Cancel {
-                order,
-                reason,
-                restock,
-            } => {
-                s.cancel(*order, reason.unwrap_or(CancelReason::Other), *restock, at)
-                    .map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::Archive { order } => {
-                s.close(*order, at).map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::Unarchive { order } => {
-                s.open(*order, at).map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::Delete { order } => {
-                s.delete(*order).map_err(Refusal::from)?;
-                (*order, false, true)
-            }
-            Step::Fulfill {
-                order,
-                line,
-                quantity,
-            } => {
-                s.fulfill(*order, *line, *quantity, at)
-                    .map_err(Refusal::from)?;
-                (*order, false, false)
-            }
-            Step::CreateOrder(new) => {
-                s.create_order(new, at).map_err(Refusal::from)?;
-                (new.id, true, false)
-            }
-            other => {
-                return Err(StepError::Transport(format!(
-                    "`{}` is not a Shopify step",
-                    other.name()
-                )));
-            }
-        };
+    fn shopify_step(
+        &mut self,
+        step: &dyn ShopifyStep,
+        at: Timestamp,
+    ) -> Result<Vec<Effect>, StepError> {
+        let id = step.order();
+        let updated = |s: &Store| s.order(id).ok().map(|o| o.updated_at);
+        let before = updated(&self.shopify);
+        step.in_process(&mut self.shopify, at)?;
         // Shopify sends webhooks only for a change: archiving an archived order, or
-        // opening an open one, tells the sync nothing.
-        let after = self.shopify.order(id).ok().map(|o| o.updated_at);
-        if !created && !deleted && before == after {
+        // setting a quantity to what it is, tells the sync nothing.
+        let event = step.event();
+        if event == OrderEvent::Changed && before == updated(&self.shopify) {
             return Ok(Vec::new());
         }
-        Ok(self.sync(id, created, deleted, at)?)
+        self.sync(id, event, at)
     }
 
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {
@@ -300,205 +333,70 @@ impl Transport for InProcess {
     }
 }
 
-/// The order a Shopify step is about.
-pub fn step_order(step: &Step) -> Option<OrderId> {
-    match step {
-        Step::Edit { order, .. }
-        | Step::AddLine { order, .. }
-        | Step::Refund { order, .. }
-        | Step::Cancel { order, .. }
-        | Step::Archive { order }
-        | Step::Unarchive { order }
-        | Step::Delete { order }
-        | Step::Fulfill { order, .. } => Some(*order),
-        Step::CreateOrder(new) => Some(new.id),
-        _ => None,
-    }
-}
-
-/// True for the steps a merchant does in Shopify.
-pub fn is_shopify_step(step: &Step) -> bool {
-    matches!(
-        step,
-        Step::Edit { .. }
-            | Step::AddLine { .. }
-            | Step::Refund { .. }
-            | Step::Cancel { .. }
-            | Step::Archive { .. }
-            | Step::Unarchive { .. }
-            | Step::Delete { .. }
-            | Step::Fulfill { .. }
-            | Step::CreateOrder(_)
-    )
-}
-
-/// Why a step did not pass.
-enum Outcome {
-    Refused(String),
-    NotRefused,
-    WrongRefusal { contains: String, actual: String },
-    Expect(Vec<Mismatch>),
-    Transport(String),
-}
-
-impl From<StepError> for Outcome {
-    fn from(e: StepError) -> Self {
-        match e {
-            StepError::Refused(t) => Outcome::Refused(t),
-            StepError::Transport(t) => Outcome::Transport(t),
+/// Runs `f` on the transport's Katana and returns its result.
+fn on_katana<T>(
+    transport: &mut dyn Transport,
+    f: impl FnOnce(&mut Katana, &mut Settings) -> T,
+) -> Result<T, FailureReason> {
+    let mut f = Some(f);
+    let mut out = None;
+    transport.with_katana(&mut |katana, settings| {
+        if let Some(f) = f.take() {
+            out = Some(f(katana, settings));
         }
+    });
+    out.ok_or_else(|| FailureReason::Transport("the transport did not give Katana back".into()))
+}
+
+fn step_error(e: StepError) -> FailureReason {
+    match e {
+        StepError::Refused(r) => FailureReason::Refused(r),
+        StepError::Transport(t) => FailureReason::Transport(t),
     }
 }
 
-fn lines(effects: &[Effect]) -> Vec<String> {
-    effects.iter().map(ToString::to_string).collect()
-}
-
-fn patch_settings(settings: &mut Settings, patch: &SettingsPatch) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(v) = patch.sync_order_changes {
-        out.push(format!(
-            "setting sync_order_changes: {} → {v}",
-            settings.sync_order_changes
-        ));
-        settings.sync_order_changes = v;
-    }
-    if let Some(v) = patch.import_payment_pending {
-        out.push(format!(
-            "setting import_payment_pending: {} → {v}",
-            settings.import_payment_pending
-        ));
-        settings.import_payment_pending = v;
-    }
-    out
-}
-
-/// A Katana-side step or a check, on Katana directly (the same for every transport).
-fn katana_step(
-    katana: &mut Katana,
-    settings: &mut Settings,
-    step: &Step,
-    at: Timestamp,
-) -> Result<Vec<String>, Outcome> {
-    let katana_result = |r: Result<Vec<Effect>, KatanaError>| {
-        r.map(|fx| lines(&fx))
-            .map_err(|e| Outcome::Refused(format!("Katana: {e}")))
-    };
-    match step {
-        Step::SetStatus { mo, status } => katana_result(katana.set_status(mo, *status)),
-        Step::MakeToOrder {
-            mo,
-            order,
-            line,
-            status,
-        } => katana_result(katana.create_mo(&NewMo {
-            id: mo.clone(),
-            kind: NewMoKind::MakeToOrder(RowRef {
-                order: *order,
-                line: *line,
-            }),
-            status: status.unwrap_or(MoStatus::NotStarted),
-        })),
-        Step::SetDelivery {
-            order,
-            line,
-            delivery,
-        } => katana_result(katana.set_delivery(
-            RowRef {
-                order: *order,
-                line: *line,
-            },
-            *delivery,
-        )),
-        Step::UpdateMoQuantity(mo) => katana_result(katana.update_mo_quantity(mo, at)),
-        Step::KeepMoQuantity(mo) => katana_result(katana.keep_mo_quantity(mo, at)),
-        Step::Dismiss(mo) => katana_result(katana.dismiss(mo, at)),
-        Step::Settings(patch) => Ok(patch_settings(settings, patch)),
-        Step::Expect(expectation) => {
-            let mismatches = check_expectation(katana, expectation);
-            if mismatches.is_empty() {
-                Ok(vec!["all checks hold".to_string()])
-            } else {
-                Err(Outcome::Expect(mismatches))
-            }
-        }
-        other => Err(Outcome::Transport(format!(
-            "`{}` is not a Katana step",
-            other.name()
-        ))),
-    }
-}
-
-/// Why a Shopify step changed nothing in Katana.
-fn no_change_reason(katana: &Katana, order: OrderId) -> String {
-    match katana.sales_order(order) {
-        Some(so) => format!(
-            "no change: SO {} already matches the Shopify order",
-            so.number
-        ),
-        None if katana.was_imported(order) => format!(
-            "no change: the SO of Shopify order {order} was deleted, and an order is never imported again"
-        ),
-        None => format!("no change: Shopify order {order} was never imported"),
-    }
-}
-
-/// Runs one step through the transport (Shopify steps) or on Katana (the rest).
+/// Runs one step: Shopify steps through the transport, the rest on Katana.
 fn run_step(
     transport: &mut dyn Transport,
     step: &Step,
     at: Timestamp,
-) -> Result<Vec<String>, Outcome> {
-    if is_shopify_step(step) {
-        let effects = lines(&transport.shopify_step(step, at)?);
-        if !effects.is_empty() {
-            return Ok(effects);
+) -> Result<Vec<TraceLine>, FailureReason> {
+    match step.action() {
+        Action::Shopify(s) => {
+            let effects = transport.shopify_step(s, at).map_err(step_error)?;
+            if !effects.is_empty() {
+                return Ok(TraceLine::effects(effects));
+            }
+            // Nothing changed in Katana: say why, from Katana's state, the same for
+            // every transport.
+            let why = on_katana(transport, |katana, _| NoChange::of(katana, s.order()))?;
+            Ok(vec![TraceLine::NoChange(why)])
         }
-        // Nothing changed in Katana: say why, from Katana's state, the same for
-        // every transport.
-        let order = step_order(step).unwrap_or_default();
-        let mut why = String::new();
-        transport.with_katana(&mut |katana, _| why = no_change_reason(katana, order));
-        return Ok(vec![why]);
-    }
-    if let Step::ExpectError {
-        step: inner,
-        contains,
-    } = step
-    {
-        return match run_step(transport, inner, at) {
-            Ok(_) => Err(Outcome::NotRefused),
-            Err(Outcome::Refused(actual)) => match contains {
-                // Case-insensitive: the same refusal reads "Not Found" over HTTP.
-                Some(text) if !actual.to_lowercase().contains(&text.to_lowercase()) => {
-                    Err(Outcome::WrongRefusal {
-                        contains: text.clone(),
-                        actual,
-                    })
-                }
-                // Shopify's words differ by transport (REST, GraphQL, in process),
-                // so for a Shopify step the snapshot records what the scenario
-                // checked; Katana's refusals are the same everywhere and shown whole.
-                Some(text) if is_shopify_step(inner) => Ok(vec![format!(
-                    "refused by Shopify as expected: the error contains \"{text}\""
-                )]),
-                None if is_shopify_step(inner) => {
-                    Ok(vec!["refused by Shopify as expected".to_string()])
-                }
-                _ => Ok(vec![format!("refused as expected: {actual}")]),
-            },
+        Action::Katana(s) => on_katana(transport, |katana, settings| {
+            s.run(katana, settings, at)
+        })?
+        .map_err(FailureReason::Refused),
+        Action::Expect(x) => {
+            let mismatches = on_katana(transport, |katana, _| x.check(katana))?;
+            if mismatches.is_empty() {
+                Ok(vec![TraceLine::ChecksHold])
+            } else {
+                Err(FailureReason::Expect(mismatches))
+            }
+        }
+        Action::ExpectError(e) => match run_step(transport, &e.step, at) {
+            Ok(_) => Err(FailureReason::NotRefused),
+            Err(FailureReason::Refused(actual)) if e.matches(&actual) => {
+                Ok(vec![TraceLine::RefusedAsExpected(actual)])
+            }
+            Err(FailureReason::Refused(actual)) => Err(FailureReason::WrongRefusal {
+                kind: e.kind.clone(),
+                contains: e.contains.clone(),
+                actual,
+            }),
             Err(other) => Err(other),
-        };
+        },
     }
-    let mut result = None;
-    transport.with_katana(&mut |katana, settings| {
-        result = Some(katana_step(katana, settings, step, at))
-    });
-    result.unwrap_or_else(|| {
-        Err(Outcome::Transport(
-            "the transport did not run the step".into(),
-        ))
-    })
 }
 
 /// Runs a scenario in process and returns its snapshot, or the first failing step.
@@ -514,15 +412,9 @@ pub fn run_with(
 ) -> Result<Snapshot, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let setup_lines = setup(scenario, transport, start)?;
-    let mut trace = vec![TraceEntry {
-        step: 0,
-        at: start,
-        does: "set-up".to_string(),
-        effects: setup_lines,
-    }];
+    let mut trace = vec![TraceEntry::new(0, start, "set-up".to_string(), setup_lines)];
     let mut at = start;
     for (i, entry) in scenario.steps.iter().enumerate() {
-        at = at.checked_add(STEP).unwrap_or(at);
         let number = i + 1;
         let fail = |reason| {
             Box::new(Failure {
@@ -533,89 +425,79 @@ pub fn run_with(
                 reason,
             })
         };
-        match run_step(transport, &entry.step, at) {
-            Ok(effects) => trace.push(TraceEntry {
-                step: number,
-                at,
-                does: entry.step.to_string(),
-                effects,
-            }),
-            Err(Outcome::Refused(e)) => return Err(fail(FailureReason::Refused(e))),
-            Err(Outcome::NotRefused) => return Err(fail(FailureReason::NotRefused)),
-            Err(Outcome::WrongRefusal { contains, actual }) => {
-                return Err(fail(FailureReason::WrongRefusal { contains, actual }));
-            }
-            Err(Outcome::Expect(m)) => return Err(fail(FailureReason::Expect(m))),
-            Err(Outcome::Transport(e)) => return Err(fail(FailureReason::Transport(e))),
-        }
+        // The check refuses a `start` too late for its steps (rules.md §8).
+        at = at.checked_add(STEP).map_err(|_| {
+            fail(FailureReason::Transport(
+                "the simulated clock ran past the last representable instant".into(),
+            ))
+        })?;
+        let lines = run_step(transport, &entry.step, at).map_err(fail)?;
+        trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
     }
-    let mut snapshot = None;
-    transport.with_katana(&mut |katana, _| {
-        snapshot = Some(Snapshot::of(scenario, katana, trace.clone()))
-    });
-    snapshot.ok_or_else(|| {
-        Box::new(Failure {
-            path: scenario.path.clone(),
-            step: scenario.steps.len(),
-            loc: None,
-            step_text: "snapshot".into(),
-            reason: FailureReason::Transport("the transport did not give Katana back".into()),
+    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace))
+        .map_err(|reason| {
+            Box::new(Failure {
+                path: scenario.path.clone(),
+                step: scenario.steps.len(),
+                loc: None,
+                step_text: "snapshot".into(),
+                reason,
+            })
         })
-    })
 }
 
 /// Builds a scenario's set-up: Shopify orders and their import, then delivery
 /// statuses and MOs. Returns the trace lines of the set-up.
+///
+/// The orders are first created on a scratch store, one by one, so that an order
+/// Shopify would refuse fails the set-up at its own entry, with the same refusal
+/// whatever the transport.
 fn setup(
     scenario: &Scenario,
     transport: &mut dyn Transport,
     at: Timestamp,
-) -> Result<Vec<String>, Box<Failure>> {
+) -> Result<Vec<TraceLine>, Box<Failure>> {
     let mut settings = Settings::default();
-    if let Some(v) = scenario.settings.sync_order_changes {
-        settings.sync_order_changes = v;
-    }
-    if let Some(v) = scenario.settings.import_payment_pending {
-        settings.import_payment_pending = v;
-    }
-    let fail = |loc: Option<Loc>, what: String, e: String| {
+    scenario.settings.apply(&mut settings);
+    let fail = |loc: Option<Loc>, what: String, reason: FailureReason| {
         Box::new(Failure {
             path: scenario.path.clone(),
             step: 0,
             loc,
             step_text: what,
-            reason: FailureReason::Setup(e),
+            reason,
         })
     };
-    let mut out = match transport.setup_orders(&scenario.orders, settings, at) {
-        Ok(effects) => lines(&effects),
-        Err(StepError::Refused(e)) => {
+    let mut sorted: Vec<_> = scenario.orders.iter().collect();
+    sorted.sort_by_key(|o| o.order.id);
+    let mut scratch = Store::new();
+    for o in &sorted {
+        if let Err(e) = scratch.create_order(&o.order, at) {
+            let what = format!("shopify.orders: order {}", o.order.id);
+            return Err(fail(Some(o.loc), what, FailureReason::Setup(e.into())));
+        }
+    }
+    let orders: Vec<NewOrder> = scenario.orders.iter().map(|o| o.order.clone()).collect();
+    let mut out = match transport.setup_orders(&orders, settings, at) {
+        Ok(effects) => TraceLine::effects(effects),
+        Err(StepError::Refused(r)) => {
+            return Err(fail(None, "shopify.orders".into(), FailureReason::Setup(r)));
+        }
+        Err(StepError::Transport(e)) => {
             return Err(fail(
                 None,
                 "shopify.orders".into(),
-                format!("Shopify refused them: {e}"),
+                FailureReason::Transport(e),
             ));
         }
-        Err(StepError::Transport(e)) => return Err(fail(None, "shopify.orders".into(), e)),
     };
-    let mut error = None;
-    transport.with_katana(&mut |katana, _| {
+    let katana_setup = on_katana(transport, |katana, _| {
         for d in &scenario.deliveries {
-            match katana.set_delivery(
-                RowRef {
-                    order: d.order,
-                    line: d.line,
-                },
-                d.delivery,
-            ) {
-                Ok(fx) => out.extend(lines(&fx)),
+            match katana.set_delivery(d.row, d.delivery) {
+                Ok(fx) => out.extend(TraceLine::effects(fx)),
                 Err(e) => {
-                    let what = format!(
-                        "katana.sales_orders: order {} line {} {}",
-                        d.order, d.line, d.delivery
-                    );
-                    error = Some(fail(Some(d.loc), what, e.to_string()));
-                    return;
+                    let what = format!("katana.sales_orders: {} {}", d.row, d.delivery);
+                    return Err((d.loc, what, e));
                 }
             }
         }
@@ -627,25 +509,24 @@ fn setup(
                     quantity: *quantity,
                 },
             };
-            match katana.create_mo(&NewMo {
+            let new = NewMo {
                 id: mo.id.clone(),
                 kind,
                 status: mo.status,
-            }) {
-                Ok(fx) => out.extend(lines(&fx)),
+            };
+            match katana.create_mo(&new) {
+                Ok(fx) => out.extend(TraceLine::effects(fx)),
                 Err(e) => {
-                    error = Some(fail(
-                        Some(mo.loc),
-                        format!("katana.manufacturing_orders: {}", mo.id),
-                        e.to_string(),
-                    ));
-                    return;
+                    let what = format!("katana.manufacturing_orders: {}", mo.id);
+                    return Err((mo.loc, what, e));
                 }
             }
         }
+        Ok(())
     });
-    match error {
-        Some(e) => Err(e),
-        None => Ok(out),
+    match katana_setup {
+        Ok(Ok(())) => Ok(out),
+        Ok(Err((loc, what, e))) => Err(fail(Some(loc), what, FailureReason::Setup(e.into()))),
+        Err(reason) => Err(fail(None, "katana".into(), reason)),
     }
 }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use katana_rules::{Katana, MessageState, UnlinkReason};
 use serde::Serialize;
 
+use crate::runner::TraceLine;
 use crate::scenario::Scenario;
 
 /// Everything a scenario's snapshot holds.
@@ -129,6 +130,18 @@ pub struct TraceEntry {
     pub does: String,
     /// What changed and what was skipped, in order.
     pub effects: Vec<String>,
+}
+
+impl TraceEntry {
+    /// A step's entry, its trace lines rendered as the snapshot shows them.
+    pub fn new(step: usize, at: Timestamp, does: String, lines: Vec<TraceLine>) -> Self {
+        Self {
+            step,
+            at,
+            does,
+            effects: lines.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 fn ser_time<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {

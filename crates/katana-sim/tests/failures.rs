@@ -75,7 +75,12 @@ fn a_shopify_refusal_fails_the_step() {
         report.starts_with("scenarios/f.yaml:13:5: step 2 failed: cancel: { order: 1001"),
         "{report}"
     );
-    assert!(report.contains("refused: Shopify:"), "{report}");
+    assert!(
+        report.ends_with(
+            "\n  Shopify refused (order_has_fulfilments): order #1001 cannot be cancelled: 1 units are fulfilled (an order with fulfilled items cannot be cancelled; refund them instead)"
+        ),
+        "{report}"
+    );
 }
 
 #[test]
@@ -83,7 +88,7 @@ fn an_unexpected_refusal_names_the_step_and_the_reason() {
     let report = failure("  - dismiss: MO-1\n");
     assert_eq!(
         report,
-        "scenarios/f.yaml:12:5: step 1 failed: dismiss: MO-1\n  refused: Katana: MO-1 has no open message, so there is nothing to dismiss (Close)"
+        "scenarios/f.yaml:12:5: step 1 failed: dismiss: MO-1\n  Katana refused (no_open_message): MO-1 has no open message, so there is nothing to dismiss (Close)"
     );
 }
 
@@ -101,15 +106,37 @@ fn expect_error_that_succeeds_fails() {
 fn expect_error_with_other_text_fails_and_shows_the_error() {
     let report =
         failure("  - expect_error: { step: { dismiss: MO-1 }, contains: \"was deleted\" }\n");
-    assert!(
-        report.contains("the error does not contain \"was deleted\""),
-        "{report}"
+    assert_eq!(
+        report,
+        "scenarios/f.yaml:12:5: step 1 failed: expect_error: { step: { dismiss: MO-1 }, contains: \"was deleted\" }\n  \
+         refused, but not with a message containing \"was deleted\"\n  \
+         Katana refused (no_open_message): MO-1 has no open message, so there is nothing to dismiss (Close)"
     );
+}
+
+#[test]
+fn expect_error_with_another_kind_fails_and_shows_the_refusal() {
+    let report =
+        failure("  - expect_error: { step: { dismiss: MO-1 }, kind: wrong_action, contains: open }\n");
+    assert_eq!(
+        report,
+        "scenarios/f.yaml:12:5: step 1 failed: expect_error: { step: { dismiss: MO-1 }, kind: wrong_action, contains: open }\n  \
+         refused, but not with kind wrong_action and a message containing \"open\"\n  \
+         Katana refused (no_open_message): MO-1 has no open message, so there is nothing to dismiss (Close)"
+    );
+}
+
+#[test]
+fn expect_error_with_the_right_kind_passes() {
+    let scenario = parse_scenario(
+        Path::new("scenarios/f.yaml"),
+        &format!("{HEAD}  - expect_error: {{ step: {{ dismiss: MO-1 }}, kind: no_open_message }}\n"),
+    )
+    .expect("valid");
+    let snapshot = runner::run(&scenario).expect("passes").to_yaml();
     assert!(
-        report.contains(
-            "error: Katana: MO-1 has no open message, so there is nothing to dismiss (Close)"
-        ),
-        "{report}"
+        snapshot.contains("refused as expected: Katana refused (no_open_message): MO-1 has no open message"),
+        "{snapshot}"
     );
 }
 
@@ -130,7 +157,7 @@ steps: []
     assert!(matches!(failure.reason, FailureReason::Setup(_)));
     assert_eq!(
         failure.to_string(),
-        "s.yaml:7:7: set-up failed: katana.manufacturing_orders: MO-1\n  there is no sales order for Shopify order 1001 (not imported, or deleted)"
+        "s.yaml:7:7: set-up failed: katana.manufacturing_orders: MO-1\n  Katana refused (so_not_found): there is no sales order for Shopify order 1001 (not imported, or deleted)"
     );
 }
 

@@ -10,9 +10,17 @@ use std::time::{Duration, Instant};
 
 use katana_rules::{Delivery, Indicator, MoId, MoStatus, ProductionType, RowRef};
 use katana_sim::scenario::{
-    DeliverySetup, Expectation, Loc, MAX_FILE_BYTES, MoExpect, MoKind, MoSetup, RefundLine,
-    Scenario, SettingsPatch, SoExpect, Step, StepEntry, load_scenario, parse_scenario,
+    DeliverySetup, Loc, MAX_FILE_BYTES, MoKind, MoSetup, OrderSetup, Scenario, SettingsPatch,
+    StepEntry, load_scenario, parse_scenario,
 };
+use katana_sim::steps::Step;
+use katana_sim::steps::cancel::Cancel;
+use katana_sim::steps::edit::Edit;
+use katana_sim::steps::expect::{Expect as Expectation, MoExpect, SoExpect};
+use katana_sim::steps::expect_error::ExpectError;
+use katana_sim::steps::keep_mo_quantity::KeepMoQuantity;
+use katana_sim::steps::refund::{Refund, RefundLine};
+use katana_sim::steps::dismiss::Dismiss;
 use shopify_model::{CancelReason, FinancialStatus, NewLine, NewOrder, RestockType};
 
 /// The example of scenarios.md, verbatim.
@@ -125,15 +133,20 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
             import_payment_pending: Some(false),
         },
         start: None,
-        orders: vec![NewOrder {
-            id: 1001,
-            name: None,
-            financial_status: FinancialStatus::Paid,
-            lines: vec![line(11, "OAK-TABLE", 5, 0), line(12, "OAK-CHAIR", 4, 1)],
+        orders: vec![OrderSetup {
+            order: NewOrder {
+                id: 1001,
+                name: None,
+                financial_status: FinancialStatus::Paid,
+                lines: vec![line(11, "OAK-TABLE", 5, 0), line(12, "OAK-CHAIR", 4, 1)],
+            },
+            loc: loc(7, 7),
         }],
         deliveries: vec![DeliverySetup {
-            order: 1001,
-            line: 12,
+            row: RowRef {
+                order: 1001,
+                line: 12,
+            },
             delivery: Delivery::Packed,
             loc: loc(14, 7),
         }],
@@ -159,11 +172,11 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
         ],
         steps: vec![
             StepEntry {
-                step: Step::Edit {
+                step: Step::Edit(Edit {
                     order: 1001,
                     line: 11,
                     quantity: 3,
-                },
+                }),
                 loc: loc(19, 5),
             },
             StepEntry {
@@ -194,7 +207,7 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
                 loc: loc(20, 5),
             },
             StepEntry {
-                step: Step::KeepMoQuantity(mo("MO-1")),
+                step: Step::KeepMoQuantity(KeepMoQuantity(mo("MO-1"))),
                 loc: loc(23, 5),
             },
             StepEntry {
@@ -220,12 +233,12 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
 fn every_step_parses_with_its_optional_fields() {
     let s = parse_scenario(Path::new("every.yaml"), EVERY_STEP).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.start, Some("2026-03-01T08:30:00Z".parse().unwrap()));
-    assert_eq!(s.orders[0].name.as_deref(), Some("A-1001"));
-    assert_eq!(s.orders[0].financial_status, FinancialStatus::Pending);
+    assert_eq!(s.orders[0].order.name.as_deref(), Some("A-1001"));
+    assert_eq!(s.orders[0].order.financial_status, FinancialStatus::Pending);
     assert_eq!(s.steps.len(), 22);
     assert_eq!(
         s.steps[2].step,
-        Step::Refund {
+        Step::Refund(Refund {
             order: 1001,
             lines: vec![
                 RefundLine {
@@ -239,30 +252,30 @@ fn every_step_parses_with_its_optional_fields() {
                     restock: RestockType::LegacyRestock
                 },
             ],
-        }
+        })
     );
     assert_eq!(
         s.steps[3].step,
-        Step::Refund {
+        Step::Refund(Refund {
             order: 1001,
             lines: vec![]
-        }
+        })
     );
     assert_eq!(
         s.steps[14].step,
-        Step::Cancel {
+        Step::Cancel(Cancel {
             order: 1002,
             reason: Some(CancelReason::Inventory),
             restock: true
-        }
+        })
     );
     assert_eq!(
         s.steps[15].step,
-        Step::Cancel {
+        Step::Cancel(Cancel {
             order: 1001,
             reason: None,
             restock: false
-        }
+        })
     );
     let Step::Expect(x) = &s.steps[19].step else {
         panic!("not an expect: {:?}", s.steps[19].step);
@@ -442,21 +455,23 @@ fn ids_created_by_earlier_steps_exist_and_expect_error_steps_are_not_ref_checked
     assert_eq!(s.steps.len(), 8);
     assert_eq!(
         s.steps[0].step,
-        Step::ExpectError {
-            step: Box::new(Step::Dismiss(mo("MO-7"))),
+        Step::ExpectError(ExpectError {
+            step: Box::new(Step::Dismiss(Dismiss(mo("MO-7")))),
+            kind: None,
             contains: Some("does not exist".into()),
-        }
+        })
     );
     assert_eq!(
         s.steps[1].step,
-        Step::ExpectError {
-            step: Box::new(Step::Edit {
+        Step::ExpectError(ExpectError {
+            step: Box::new(Step::Edit(Edit {
                 order: 4242,
                 line: 1,
                 quantity: 1
-            }),
+            })),
+            kind: None,
             contains: None,
-        }
+        })
     );
 }
 
@@ -662,8 +677,52 @@ fn numbers_out_of_range_are_reported() {
             .to_string(),
         "\
 n.yaml:5:20: `order` is too large: 99999999999999999999999 (at most 18446744073709551615)
-n.yaml:5:64: `quantity` is too large: 4294967296 (at most 4294967295)"
+n.yaml:5:64: `quantity` is too large: 4294967296 (at most 2147483647)"
     );
+}
+
+/// rules.md §3b and §8: what Shopify refuses at the door, and a start too late for
+/// the steps, are refused by the check with their location, inside `expect_error`
+/// too (so every file the check accepts runs the same on both transports).
+#[test]
+fn shopifys_limits_at_the_door_and_a_late_start_are_refused() {
+    let long_sku = "S".repeat(256);
+    let text = format!(
+        "description: x
+start: \"9999-12-30T21:58:00Z\"
+shopify:
+  orders:
+    - {{ id: 1, lines: [{{ id: 2, sku: S, quantity: 0 }}, {{ id: 3, sku: {long_sku}, quantity: 2147483648 }}] }}
+steps:
+  - edit: {{ order: 1, line: 2, quantity: 2147483648 }}
+  - add_line: {{ order: 1, line: 4, sku: T, quantity: 0 }}
+  - expect_error: {{ step: {{ add_line: {{ order: 1, line: 5, sku: T, quantity: 2147483648 }} }} }}
+  - edit: {{ order: 1, line: 2, quantity: 2147483647 }}
+"
+    );
+    assert_eq!(
+        parse_scenario(Path::new("l.yaml"), &text)
+            .unwrap_err()
+            .to_string(),
+        "\
+l.yaml:2:8: `start` is too late: its 4 steps, one minute each, would run past the last instant the clock can show
+  hint: choose an earlier start; the latest start for 4 steps is 9999-12-30T21:56:00.999999999Z
+l.yaml:5:51: `quantity` must be at least 1
+  hint: a new line has at least 1 unit; to remove a line later, `edit` it to 0
+l.yaml:5:70: `sku` is 256 characters long; Shopify takes at most 255
+l.yaml:5:338: `quantity` is too large: 2147483648 (at most 2147483647)
+l.yaml:7:42: `quantity` is too large: 2147483648 (at most 2147483647)
+l.yaml:8:54: `quantity` must be at least 1
+  hint: a new line has at least 1 unit; to remove a line later, `edit` it to 0
+l.yaml:9:78: `quantity` is too large: 2147483648 (at most 2147483647)"
+    );
+    // The last start that fits its steps is accepted.
+    let fits = text
+        .replace("9999-12-30T21:58:00Z", "9999-12-30T21:56:00Z")
+        .replace("quantity: 0", "quantity: 1")
+        .replace("2147483648", "7")
+        .replace(&long_sku, &"S".repeat(255));
+    parse_scenario(Path::new("l.yaml"), &fits).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
@@ -718,7 +777,7 @@ steps:
   - expect: { sales_orders: { 1002: { rows: { 11: 5 } } } }
 ";
     let s = parse_scenario(Path::new("a.yaml"), text).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.orders[0].lines, s.orders[1].lines);
+    assert_eq!(s.orders[0].order.lines, s.orders[1].order.lines);
 }
 
 /// `{ exists: false }` alone may name an MO or order that never existed, e.g. after

@@ -24,9 +24,16 @@ pub fn default_settings() -> Settings {
 pub fn payment_allows_import(financial_status: Option<&str>, settings: &Settings) -> bool {
     match financial_status {
         Some("paid" | "partially_paid" | "partially_refunded") => true,
-        Some("pending" | "authorized") => settings.import_payment_pending,
+        Some(status) if payment_pending(status) => settings.import_payment_pending,
         _ => false,
     }
+}
+
+/// rules.md §2–§3b: the financial statuses that mean "payment pending": money not
+/// captured yet, so the order imports only with `import_payment_pending`, or once
+/// the payment is captured [doc for `pending`; `authorized` counted with it, chosen].
+pub fn payment_pending(financial_status: &str) -> bool {
+    matches!(financial_status, "pending" | "authorized")
 }
 
 /// rules.md §3: Katana considers an order for import when it is created in Shopify,

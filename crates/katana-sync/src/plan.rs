@@ -62,7 +62,7 @@ pub fn plan_import(order: &ShopifyOrder, katana: &Katana, settings: &Settings) -
     }
     if !chosen::payment_allows_import(order.financial_status.as_deref(), settings) {
         let status = order.financial_status.as_deref().unwrap_or("unknown");
-        let reason = if matches!(status, "pending" | "authorized") {
+        let reason = if chosen::payment_pending(status) {
             format!("its payment is {status} and import_payment_pending is off")
         } else {
             format!("its financial status is {status}")

@@ -84,12 +84,19 @@ impl SyncState {
         }
     }
 
-    /// Takes what the sync did since the last call, in order. An identical skip
-    /// reported by several deliveries of one change is kept once.
+    /// Takes what the sync did since the last call, in order: one trace for one
+    /// Shopify change, however many deliveries carried it. A change skipped by one
+    /// delivery is noted once, even when a later delivery of the same change skips
+    /// it again for another reason (e.g. `orders/updated` after `orders/edited`
+    /// finds the row delivered where the first found it packed).
     pub fn take_effects(&mut self) -> Vec<Effect> {
         let mut out: Vec<Effect> = Vec::new();
         for e in std::mem::take(&mut self.effects) {
-            if matches!(e, Effect::Skipped { .. }) && out.contains(&e) {
+            if let Effect::Skipped { what, .. } = &e
+                && out
+                    .iter()
+                    .any(|o| matches!(o, Effect::Skipped { what: w, .. } if w == what))
+            {
                 continue;
             }
             out.push(e);

@@ -1,12 +1,14 @@
-//! The typed scenario: what a valid file means, with the location of each setup item and step.
+//! The typed scenario: what a valid file means, with the location of each set-up
+//! item and step. The steps themselves are defined in [`crate::steps`], one file each.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use katana_rules::{Delivery, Indicator, MoId, MoStatus, ProductionType, RowRef};
-use shopify_model::{CancelReason, NewOrder, RestockType};
+use katana_rules::{Delivery, MoId, MoStatus, RowRef};
+use katana_sync::Settings;
+use shopify_model::NewOrder;
 
 use super::diag::Loc;
+use crate::steps::Step;
 
 /// A parsed and validated scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,7 @@ pub struct Scenario {
     /// The simulated clock's start (`start:`, RFC 3339); `None` leaves the runner's default.
     pub start: Option<jiff::Timestamp>,
     /// `shopify.orders`: the orders that exist before the first step.
-    pub orders: Vec<NewOrder>,
+    pub orders: Vec<OrderSetup>,
     /// `katana.sales_orders`: delivery statuses of imported rows.
     pub deliveries: Vec<DeliverySetup>,
     /// `katana.manufacturing_orders`: the MOs that exist before the first step.
@@ -38,20 +40,66 @@ pub struct SettingsPatch {
     pub import_payment_pending: Option<bool>,
 }
 
+/// One setting changed by a [`SettingsPatch`]: its name, before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingChange {
+    /// The setting's key, e.g. `sync_order_changes`.
+    pub name: &'static str,
+    /// Its value before.
+    pub from: bool,
+    /// Its value after.
+    pub to: bool,
+}
+
 impl SettingsPatch {
     /// True when the patch changes nothing.
     pub fn is_empty(&self) -> bool {
         self.sync_order_changes.is_none() && self.import_payment_pending.is_none()
     }
+
+    /// Applies the patch: the one place a scenario changes settings (the top-level
+    /// `settings:` and the `settings` step). Returns each setting it names.
+    pub fn apply(&self, settings: &mut Settings) -> Vec<SettingChange> {
+        let mut out = Vec::new();
+        for (name, patch, slot) in [
+            (
+                "sync_order_changes",
+                self.sync_order_changes,
+                &mut settings.sync_order_changes,
+            ),
+            (
+                "import_payment_pending",
+                self.import_payment_pending,
+                &mut settings.import_payment_pending,
+            ),
+        ] {
+            if let Some(to) = patch {
+                out.push(SettingChange {
+                    name,
+                    from: *slot,
+                    to,
+                });
+                *slot = to;
+            }
+        }
+        out
+    }
+}
+
+/// A `shopify.orders` entry: an order that exists before the first step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSetup {
+    /// The order as Shopify creates it.
+    pub order: NewOrder,
+    /// Where the entry is written.
+    pub loc: Loc,
 }
 
 /// A `katana.sales_orders` entry: the delivery status of one imported row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeliverySetup {
-    /// The Shopify order id.
-    pub order: u64,
-    /// The Shopify line item id.
-    pub line: u64,
+    /// The row (Shopify order and line item ids).
+    pub row: RowRef,
     /// The row's delivery status.
     pub delivery: Delivery,
     /// Where the entry is written.
@@ -71,7 +119,7 @@ pub struct MoSetup {
     pub loc: Loc,
 }
 
-/// How a setup MO is made.
+/// How a set-up MO is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoKind {
     /// Linked to an SO row, taking its sku and quantity from the row.
@@ -92,189 +140,4 @@ pub struct StepEntry {
     pub step: Step,
     /// Where the step starts in the file.
     pub loc: Loc,
-}
-
-/// One line of a `refund` step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RefundLine {
-    /// The line item id.
-    pub line: u64,
-    /// Units refunded.
-    pub quantity: u32,
-    /// What happens to the units' stock.
-    pub restock: RestockType,
-}
-
-/// One step of a scenario: a Shopify action, a Katana action or a check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Shopify order edit: set a line's quantity (0 removes the line).
-    Edit {
-        /// The order id.
-        order: u64,
-        /// The line item id.
-        line: u64,
-        /// The new quantity.
-        quantity: u32,
-    },
-    /// Shopify order edit: add a new line.
-    AddLine {
-        /// The order id.
-        order: u64,
-        /// The new line item id.
-        line: u64,
-        /// The variant's SKU.
-        sku: String,
-        /// Units ordered.
-        quantity: u32,
-    },
-    /// Shopify refund; no lines means a refund of money only.
-    Refund {
-        /// The order id.
-        order: u64,
-        /// The refunded lines.
-        lines: Vec<RefundLine>,
-    },
-    /// Shopify cancel.
-    Cancel {
-        /// The order id.
-        order: u64,
-        /// The cancel reason, if given.
-        reason: Option<CancelReason>,
-        /// Whether to restock the items (default false).
-        restock: bool,
-    },
-    /// Shopify archive (close).
-    Archive {
-        /// The order id.
-        order: u64,
-    },
-    /// Shopify unarchive (open).
-    Unarchive {
-        /// The order id.
-        order: u64,
-    },
-    /// Shopify delete.
-    Delete {
-        /// The order id.
-        order: u64,
-    },
-    /// Shopify fulfilment of some units of a line.
-    Fulfill {
-        /// The order id.
-        order: u64,
-        /// The line item id.
-        line: u64,
-        /// Units fulfilled.
-        quantity: u32,
-    },
-    /// A new Shopify order (imported if it qualifies).
-    CreateOrder(NewOrder),
-    /// Katana: change an MO's status.
-    SetStatus {
-        /// The MO.
-        mo: MoId,
-        /// The new status.
-        status: MoStatus,
-    },
-    /// Katana: create a new MTO MO for a row.
-    MakeToOrder {
-        /// The new MO's id.
-        mo: MoId,
-        /// The order id.
-        order: u64,
-        /// The line item id.
-        line: u64,
-        /// The new MO's status, if given.
-        status: Option<MoStatus>,
-    },
-    /// Katana: change a row's delivery status.
-    SetDelivery {
-        /// The order id.
-        order: u64,
-        /// The line item id.
-        line: u64,
-        /// The new delivery status.
-        delivery: Delivery,
-    },
-    /// MO detail view: **Update MO quantity**.
-    UpdateMoQuantity(MoId),
-    /// MO detail view: **Keep current MO quantity**.
-    KeepMoQuantity(MoId),
-    /// MO detail view: **Close** a "deleted" message.
-    Dismiss(MoId),
-    /// Change integration settings.
-    Settings(SettingsPatch),
-    /// Check the state of MOs and SOs.
-    Expect(Expectation),
-    /// Check that a step is refused.
-    ExpectError {
-        /// The step that must be refused.
-        step: Box<Step>,
-        /// Text the error must contain, if given.
-        contains: Option<String>,
-    },
-}
-
-impl Step {
-    /// The step's key in the file, e.g. `edit`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Edit { .. } => "edit",
-            Self::AddLine { .. } => "add_line",
-            Self::Refund { .. } => "refund",
-            Self::Cancel { .. } => "cancel",
-            Self::Archive { .. } => "archive",
-            Self::Unarchive { .. } => "unarchive",
-            Self::Delete { .. } => "delete",
-            Self::Fulfill { .. } => "fulfill",
-            Self::CreateOrder(_) => "create_order",
-            Self::SetStatus { .. } => "set_status",
-            Self::MakeToOrder { .. } => "make_to_order",
-            Self::SetDelivery { .. } => "set_delivery",
-            Self::UpdateMoQuantity(_) => "update_mo_quantity",
-            Self::KeepMoQuantity(_) => "keep_mo_quantity",
-            Self::Dismiss(_) => "dismiss",
-            Self::Settings(_) => "settings",
-            Self::Expect(_) => "expect",
-            Self::ExpectError { .. } => "expect_error",
-        }
-    }
-}
-
-/// An `expect` step: fields of MOs and SOs that must hold; fields not named are not checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Expectation {
-    /// Checks per MO.
-    pub mos: BTreeMap<MoId, MoExpect>,
-    /// Checks per SO, keyed by Shopify order id (`sales_orders:`).
-    pub sales_orders: BTreeMap<u64, SoExpect>,
-}
-
-/// What must hold for one MO; `None` fields are not checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MoExpect {
-    /// Production type (key `type`).
-    pub production_type: Option<ProductionType>,
-    /// Status.
-    pub status: Option<MoStatus>,
-    /// Planned quantity.
-    pub quantity: Option<u32>,
-    /// Link: `Some(None)` means "not linked" (`linked_to: null`).
-    pub linked_to: Option<Option<RowRef>>,
-    /// The Schedule's indicator.
-    pub indicator: Option<Indicator>,
-    /// Number of unlink messages, open or resolved.
-    pub messages: Option<usize>,
-    /// Whether the MO exists.
-    pub exists: Option<bool>,
-}
-
-/// What must hold for one SO; `None` fields are not checked.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SoExpect {
-    /// Whether the SO exists.
-    pub exists: Option<bool>,
-    /// The SO's rows exactly: line id → quantity.
-    pub rows: Option<BTreeMap<u64, u32>>,
 }

@@ -11,38 +11,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::rc::Rc;
 
-use katana_rules::{Delivery, Indicator, MoId, MoStatus, ProductionType, RowRef};
-use shopify_model::{CancelReason, FinancialStatus, NewLine, NewOrder, RestockType};
+use jiff::{SignedDuration, Timestamp};
+use katana_rules::{Delivery, MoId, MoStatus, RowRef};
+use shopify_model::{FinancialStatus, MAX_LINE_QUANTITY, MAX_SKU_LEN, NewLine, NewOrder};
 
 use super::MAX_DIAGNOSTICS;
 use super::ast::{
-    DeliverySetup, Expectation, MoExpect, MoKind, MoSetup, RefundLine, Scenario, SettingsPatch,
-    SoExpect, Step, StepEntry,
+    DeliverySetup, MoKind, MoSetup, OrderSetup, Scenario, SettingsPatch, StepEntry,
 };
 use super::diag::{Diagnostic, Loc};
 use super::tree::{Kind, Node};
-
-/// The keys of every step, in the order of scenarios.md.
-pub(crate) const STEP_NAMES: [&str; 18] = [
-    "edit",
-    "add_line",
-    "refund",
-    "cancel",
-    "archive",
-    "unarchive",
-    "delete",
-    "fulfill",
-    "create_order",
-    "set_status",
-    "make_to_order",
-    "set_delivery",
-    "update_mo_quantity",
-    "keep_mo_quantity",
-    "dismiss",
-    "settings",
-    "expect",
-    "expect_error",
-];
+use super::yaml::{Value, describe, is_null, value};
+use crate::runner::STEP;
+use crate::steps::{STEPS, Step, step_names};
 
 const TOP_KEYS: [&str; 6] = [
     "description",
@@ -52,117 +33,25 @@ const TOP_KEYS: [&str; 6] = [
     "katana",
     "steps",
 ];
-const SETTINGS_KEYS: [&str; 2] = ["sync_order_changes", "import_payment_pending"];
+pub(crate) const SETTINGS_KEYS: [&str; 2] = ["sync_order_changes", "import_payment_pending"];
 const ORDER_KEYS: [&str; 4] = ["id", "name", "financial_status", "lines"];
 const LINE_KEYS: [&str; 4] = ["id", "sku", "quantity", "fulfilled"];
 const MO_KEYS: [&str; 5] = ["id", "make_to_order", "sku", "quantity", "status"];
-const MO_EXPECT_KEYS: [&str; 7] = [
-    "type",
-    "status",
-    "quantity",
-    "linked_to",
-    "indicator",
-    "messages",
-    "exists",
-];
 
-/// A plain scalar read under YAML 1.2's core schema; quoted scalars are always strings.
-enum Value<'n> {
-    Null,
-    Bool(bool),
-    /// An integer; `None` when it does not fit in an `i128`.
-    Int(Option<i128>),
-    Float,
-    Str(&'n str),
-}
-
-fn value(text: &str, plain: bool) -> Value<'_> {
-    if !plain {
-        return Value::Str(text);
-    }
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf" | "-.INF"
-        | ".nan" | ".NaN" | ".NAN" => return Value::Float,
-        _ => {}
-    }
-    let (negative, unsigned) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let radix = |digits: &str, radix: u32| {
-        (!digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))).then(|| {
-            let magnitude = i128::from_str_radix(digits, radix).ok();
-            Value::Int(magnitude.map(|m| if negative { -m } else { m }))
-        })
-    };
-    if let Some(hex) = text.strip_prefix("0x") {
-        if let Some(v) = radix(hex, 16) {
-            return v;
-        }
-    } else if let Some(oct) = text.strip_prefix("0o") {
-        if let Some(v) = radix(oct, 8) {
-            return v;
-        }
-    } else if let Some(v) = radix(unsigned, 10) {
-        return v;
-    }
-    if is_float(unsigned) {
-        return Value::Float;
-    }
-    Value::Str(text)
-}
-
-/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, the core schema's float without sign.
-fn is_float(s: &str) -> bool {
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = |d: &str| d.chars().all(|c| c.is_ascii_digit());
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty()),
-        None => !mantissa.is_empty() && digits(mantissa),
-    };
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && digits(e)
-    });
-    mantissa_ok && exponent_ok
-}
-
-/// How a node is described in "found ..." messages.
-fn describe(node: &Node) -> String {
-    match &node.kind {
-        Kind::Map(_) => "a map".into(),
-        Kind::Seq(_) => "a list".into(),
-        Kind::Scalar { text, plain } => match value(text, *plain) {
-            Value::Null => "nothing (null)".into(),
-            Value::Bool(b) => format!("the boolean `{b}`"),
-            Value::Int(_) => format!("the integer `{text}`"),
-            Value::Float => format!("the number `{text}`"),
-            Value::Str(s) => format!("the string {}", quote_excerpt(s)),
-        },
-    }
-}
-
-/// A string quoted for a message, shortened when long.
-fn quote_excerpt(s: &str) -> String {
-    const MAX: usize = 40;
-    if s.chars().count() > MAX {
-        let head: String = s.chars().take(MAX).collect();
-        format!("{head:?}…")
-    } else {
-        format!("{s:?}")
-    }
+/// Which quantities Shopify takes at the door (rules.md §3b): a line is created
+/// with 1 to [`MAX_LINE_QUANTITY`] units; an edit may also set 0 (removing the line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Units {
+    /// 1 ..= [`MAX_LINE_QUANTITY`]: a new line.
+    New,
+    /// 0 ..= [`MAX_LINE_QUANTITY`]: an edit, a refund, a fulfilment (Shopify's own
+    /// rules then decide whether 0 is refused).
+    Any,
 }
 
 /// The closest candidate by edit distance, when close enough to be a likely typo
 /// (or when one contains the other, as `started` and `not_started`).
-fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .iter()
@@ -176,7 +65,7 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 }
 
 /// "did you mean `x`? valid …: a, b, c" or just the list.
-fn suggestion(word: &str, candidates: &[&str], what: &str) -> String {
+pub(crate) fn suggestion(word: &str, candidates: &[&str], what: &str) -> String {
     let list = candidates.join(", ");
     match closest(word, candidates) {
         Some(best) => format!("did you mean `{best}`? Valid {what}: {list}"),
@@ -185,7 +74,7 @@ fn suggestion(word: &str, candidates: &[&str], what: &str) -> String {
 }
 
 /// A list of ids for a hint, shortened when long.
-fn id_list<T: ToString>(ids: impl Iterator<Item = T>) -> String {
+pub(crate) fn id_list<T: ToString>(ids: impl Iterator<Item = T>) -> String {
     const MAX: usize = 12;
     let all: Vec<String> = ids.map(|i| i.to_string()).collect();
     if all.len() > MAX {
@@ -195,27 +84,27 @@ fn id_list<T: ToString>(ids: impl Iterator<Item = T>) -> String {
     }
 }
 
-fn at(loc: Loc) -> String {
+pub(crate) fn at(loc: Loc) -> String {
     format!("line {}, column {}", loc.line, loc.column)
 }
 
 /// A map whose keys were checked: known, scalar, and not repeated.
-struct MapView<'n> {
-    loc: Loc,
+pub(crate) struct MapView<'n> {
+    pub(crate) loc: Loc,
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
     /// The valid key that each unknown key most likely means, if any.
-    meant: Vec<&'static str>,
+    pub(crate) meant: Vec<&'static str>,
 }
 
 impl<'n> MapView<'n> {
-    fn get(&self, key: &str) -> Option<&'n Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(k, _, _)| *k == key)
             .map(|(_, _, v)| *v)
     }
 
-    fn key_node(&self, key: &str) -> Option<&'n Node> {
+    pub(crate) fn key_node(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(k, _, _)| *k == key)
@@ -277,7 +166,7 @@ impl<'p> Cx<'p> {
         self.diags
     }
 
-    fn err(&mut self, loc: Loc, message: impl Into<String>, hint: Option<String>) {
+    pub(crate) fn err(&mut self, loc: Loc, message: impl Into<String>, hint: Option<String>) {
         if self.diags.len() >= MAX_DIAGNOSTICS {
             self.dropped += 1;
             return;
@@ -293,7 +182,7 @@ impl<'p> Cx<'p> {
     // ---- generic shape helpers -------------------------------------------------------
 
     /// The entries of a map node, keys checked to be scalars and not repeated.
-    fn raw_map<'n>(&mut self, node: &'n Node, what: &str) -> Option<Vec<(&'n Node, &'n Node)>> {
+    pub(crate) fn raw_map<'n>(&mut self, node: &'n Node, what: &str) -> Option<Vec<(&'n Node, &'n Node)>> {
         let Kind::Map(entries) = &node.kind else {
             if let Kind::Scalar { text, plain } = &node.kind
                 && matches!(value(text, *plain), Value::Null)
@@ -333,7 +222,7 @@ impl<'p> Cx<'p> {
     }
 
     /// A map with a fixed set of keys; unknown keys are reported with a suggestion.
-    fn map<'n>(
+    pub(crate) fn map<'n>(
         &mut self,
         node: &'n Node,
         what: &str,
@@ -360,7 +249,7 @@ impl<'p> Cx<'p> {
         Some(view)
     }
 
-    fn req<'n>(&mut self, map: &MapView<'n>, key: &str, what: &str) -> Option<&'n Node> {
+    pub(crate) fn req<'n>(&mut self, map: &MapView<'n>, key: &str, what: &str) -> Option<&'n Node> {
         let node = map.get(key);
         // A typo of this key is already reported as unknown, with this key as the suggestion.
         if node.is_none() && !map.meant.contains(&key) {
@@ -370,7 +259,7 @@ impl<'p> Cx<'p> {
     }
 
     /// The items of a list; an empty value counts as an empty list.
-    fn seq<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Rc<Node>]> {
+    pub(crate) fn seq<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Rc<Node>]> {
         match &node.kind {
             Kind::Seq(items) => Some(items),
             Kind::Scalar { text, plain } if matches!(value(text, *plain), Value::Null) => Some(&[]),
@@ -426,16 +315,16 @@ impl<'p> Cx<'p> {
         None
     }
 
-    fn u64(&mut self, node: &Node, field: &str) -> Option<u64> {
+    pub(crate) fn u64(&mut self, node: &Node, field: &str) -> Option<u64> {
         self.uint(node, field, u64::MAX)
     }
 
-    fn u32(&mut self, node: &Node, field: &str) -> Option<u32> {
+    pub(crate) fn u32(&mut self, node: &Node, field: &str) -> Option<u32> {
         self.uint(node, field, u64::from(u32::MAX))
             .and_then(|n| u32::try_from(n).ok())
     }
 
-    fn boolean(&mut self, node: &Node, field: &str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, node: &Node, field: &str) -> Option<bool> {
         if let Kind::Scalar { text, plain } = &node.kind
             && let Value::Bool(b) = value(text, *plain)
         {
@@ -451,7 +340,7 @@ impl<'p> Cx<'p> {
     }
 
     /// A non-empty string; unquoted numbers and booleans are taken as written.
-    fn string(&mut self, node: &Node, field: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, node: &Node, field: &str) -> Option<String> {
         match &node.kind {
             Kind::Scalar { text, plain } if !matches!(value(text, *plain), Value::Null) => {
                 if text.trim().is_empty() {
@@ -473,7 +362,7 @@ impl<'p> Cx<'p> {
         }
     }
 
-    fn choice<T: Copy>(&mut self, node: &Node, field: &str, values: &[(&str, T)]) -> Option<T> {
+    pub(crate) fn choice<T: Copy>(&mut self, node: &Node, field: &str, values: &[(&str, T)]) -> Option<T> {
         let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
         if let Kind::Scalar { text, plain } = &node.kind
             && !matches!(value(text, *plain), Value::Null)
@@ -497,14 +386,14 @@ impl<'p> Cx<'p> {
         None
     }
 
-    fn mo_id(&mut self, node: &Node, field: &str) -> Option<MoId> {
+    pub(crate) fn mo_id(&mut self, node: &Node, field: &str) -> Option<MoId> {
         self.string(node, field).map(MoId)
     }
 
     // ---- references ------------------------------------------------------------------
 
     /// Checks that `order` exists; true when it does or when references are not checked.
-    fn check_order(&mut self, order: u64, loc: Loc) -> bool {
+    pub(crate) fn check_order(&mut self, order: u64, loc: Loc) -> bool {
         if !self.live || self.orders.contains_key(&order) {
             return true;
         }
@@ -517,7 +406,7 @@ impl<'p> Cx<'p> {
         false
     }
 
-    fn check_line(&mut self, order: u64, order_loc: Loc, line: u64, loc: Loc) {
+    pub(crate) fn check_line(&mut self, order: u64, order_loc: Loc, line: u64, loc: Loc) {
         if !self.live || !self.check_order(order, order_loc) {
             return;
         }
@@ -535,7 +424,7 @@ impl<'p> Cx<'p> {
         );
     }
 
-    fn check_mo(&mut self, mo: &MoId, loc: Loc) {
+    pub(crate) fn check_mo(&mut self, mo: &MoId, loc: Loc) {
         if !self.live || self.mos.contains_key(mo) {
             return;
         }
@@ -550,7 +439,7 @@ impl<'p> Cx<'p> {
     }
 
     /// Records a new order; false (and an error) when the id is taken.
-    fn add_order(&mut self, id: u64, loc: Loc) -> bool {
+    pub(crate) fn add_order(&mut self, id: u64, loc: Loc) -> bool {
         if !self.live {
             return false;
         }
@@ -569,7 +458,7 @@ impl<'p> Cx<'p> {
         true
     }
 
-    fn add_line(&mut self, order: u64, line: u64, loc: Loc) {
+    pub(crate) fn add_line(&mut self, order: u64, line: u64, loc: Loc) {
         if !self.live {
             return;
         }
@@ -588,7 +477,7 @@ impl<'p> Cx<'p> {
         }
     }
 
-    fn add_mo(&mut self, id: &MoId, loc: Loc) {
+    pub(crate) fn add_mo(&mut self, id: &MoId, loc: Loc) {
         if !self.live {
             return;
         }
@@ -597,6 +486,129 @@ impl<'p> Cx<'p> {
             self.err(loc, format!("duplicate MO id `{id}`"), hint);
         } else {
             self.mos.insert(id.clone(), loc);
+        }
+        }
+
+    // ---- shared by steps ------------------------------------------------------------
+
+    /// Runs `f` with reference checks off (the step inside `expect_error`).
+    pub(crate) fn without_references<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let was_live = std::mem::replace(&mut self.live, false);
+        let out = f(self);
+        self.live = was_live;
+        out
+    }
+
+    /// A Shopify quantity within Shopify's limits at the door (rules.md §3b).
+    pub(crate) fn units(&mut self, node: &Node, field: &str, units: Units) -> Option<u32> {
+        let n = self.uint(node, field, u64::from(MAX_LINE_QUANTITY))?;
+        let n = u32::try_from(n).ok()?;
+        if n == 0 && units == Units::New {
+            let hint = Some(
+                "a new line has at least 1 unit; to remove a line later, `edit` it to 0".into(),
+            );
+            self.err(node.loc, format!("`{field}` must be at least 1"), hint);
+            return None;
+        }
+        Some(n)
+    }
+
+    /// A SKU: not empty, at most [`MAX_SKU_LEN`] characters (Shopify's limit).
+    pub(crate) fn sku(&mut self, node: &Node) -> Option<String> {
+        let sku = self.string(node, "sku")?;
+        let len = sku.chars().count();
+        if len > MAX_SKU_LEN {
+            self.err(
+                node.loc,
+                format!("`sku` is {len} characters long; Shopify takes at most {MAX_SKU_LEN}"),
+                None,
+            );
+            return None;
+        }
+        Some(sku)
+    }
+
+    /// Reads `mo` from a map and checks that the MO exists.
+    pub(crate) fn mo_ref(&mut self, m: &MapView<'_>, what: &str) -> Option<MoId> {
+        let node = self.req(m, "mo", what)?;
+        let mo = self.mo_id(node, "mo")?;
+        self.check_mo(&mo, node.loc);
+        Some(mo)
+    }
+
+    /// A step written as its value alone, e.g. `dismiss: MO-1`: the MO id, checked.
+    pub(crate) fn mo_value(&mut self, value: &Node, name: &str) -> Option<MoId> {
+        if let Kind::Map(_) | Kind::Seq(_) = &value.kind {
+            let found = describe(value);
+            self.err(
+                value.loc,
+                format!("expected an MO id for `{name}`, found {found}"),
+                Some(format!("write `{name}: MO-1`")),
+            );
+            return None;
+        }
+        let mo = self.mo_id(value, name)?;
+        self.check_mo(&mo, value.loc);
+        Some(mo)
+    }
+
+    /// A step whose value is `{ order }` alone; a bare id gets a hint.
+    pub(crate) fn order_only(&mut self, value: &Node, name: &str) -> Option<u64> {
+        let what = format!("`{name}`");
+        if let Kind::Scalar { text, .. } = &value.kind
+            && !is_null(value)
+        {
+            let found = describe(value);
+            self.err(
+                value.loc,
+                format!("expected a map for {what}, found {found}"),
+                Some(format!("write `{name}: {{ order: {text} }}`")),
+            );
+            return None;
+        }
+        let m = self.map(value, &what, &["order"])?;
+        self.order_ref(&m, &what)
+    }
+
+    /// Reads `order` and `line` from a map and checks that the line exists.
+    pub(crate) fn row(&mut self, m: &MapView<'_>, what: &str) -> Option<RowRef> {
+        let order_node = self.req(m, "order", what);
+        let order = order_node.and_then(|n| self.u64(n, "order"));
+        let line_node = self.req(m, "line", what);
+        let line = line_node.and_then(|n| self.u64(n, "line"));
+        if let (Some(o), Some(on), Some(l), Some(ln)) = (order, order_node, line, line_node) {
+            self.check_line(o, on.loc, l, ln.loc);
+        }
+        Some(RowRef {
+            order: order?,
+            line: line?,
+        })
+    }
+
+    /// Reads `order` from a map and checks that it exists.
+    pub(crate) fn order_ref(&mut self, m: &MapView<'_>, what: &str) -> Option<u64> {
+        let node = self.req(m, "order", what)?;
+        let order = self.u64(node, "order")?;
+        self.check_order(order, node.loc);
+        Some(order)
+    }
+
+    /// True when `line` of `order` is known at this point of the file.
+    pub(crate) fn line_known(&self, row: RowRef) -> bool {
+        self.orders
+            .get(&row.order)
+            .is_some_and(|o| o.lines.contains_key(&row.line))
+    }
+
+    /// The MTO MO already made for `row` by the set-up or an earlier step, with where.
+    pub(crate) fn mto_of(&self, row: RowRef) -> Option<(MoId, Loc)> {
+        self.mto_rows.get(&row).cloned()
+    }
+
+    /// Records that `mo` is made to order for `row` from here on.
+    pub(crate) fn set_mto(&mut self, row: RowRef, mo: MoId, loc: Loc) {
+        if self.live {
+            self.mto_rows.insert(row, (mo, loc));
         }
     }
 
@@ -613,7 +625,7 @@ impl<'p> Cx<'p> {
             None => Some(SettingsPatch::default()),
         };
         let start = match top.get("start") {
-            Some(n) => self.start(n).map(Some),
+            Some(n) => self.start(n).map(|t| Some((t, n.loc))),
             None => Some(None),
         };
 
@@ -645,12 +657,20 @@ impl<'p> Cx<'p> {
         if let Some(list) = top.get("steps") {
             steps = self.steps(list);
         }
+        // Every step written takes a minute, whether or not it is valid itself.
+        let written = match top.get("steps").map(|n| &n.kind) {
+            Some(Kind::Seq(items)) => items.len(),
+            _ => 0,
+        };
+        if let Some(Some((start, loc))) = start {
+            self.check_start(start, loc, written);
+        }
 
         Some(Scenario {
             path: self.path.to_path_buf(),
             description: description?,
             settings: settings?,
-            start: start?,
+            start: start?.map(|(t, _)| t),
             orders: orders?,
             deliveries: deliveries?,
             mos: mos?,
@@ -658,9 +678,9 @@ impl<'p> Cx<'p> {
         })
     }
 
-    fn start(&mut self, node: &Node) -> Option<jiff::Timestamp> {
+    fn start(&mut self, node: &Node) -> Option<Timestamp> {
         let text = self.string(node, "start")?;
-        match text.parse::<jiff::Timestamp>() {
+        match text.parse::<Timestamp>() {
             Ok(ts) => Some(ts),
             Err(e) => {
                 let hint = Some("write an RFC 3339 instant such as 2026-01-01T09:00:00Z".into());
@@ -670,7 +690,26 @@ impl<'p> Cx<'p> {
         }
     }
 
-    fn settings(&mut self, node: &Node, what: &str) -> Option<SettingsPatch> {
+    /// rules.md §8: step *n* runs at start + *n* minutes, which must be representable.
+    fn check_start(&mut self, start: Timestamp, loc: Loc, steps: usize) {
+        let span: Option<SignedDuration> = i32::try_from(steps)
+            .ok()
+            .and_then(|n| STEP.checked_mul(n));
+        if span.is_some_and(|d| start.checked_add(d).is_ok()) {
+            return;
+        }
+        let latest = span
+            .and_then(|d| Timestamp::MAX.checked_sub(d).ok())
+            .map_or_else(String::new, |t| format!("; the latest start for {steps} steps is {t}"));
+        self.err(
+            loc,
+            format!("`start` is too late: its {steps} steps, one minute each, would run past the last instant the clock can show"),
+            Some(format!("choose an earlier start{latest}")),
+        );
+    }
+
+    /// The top-level `settings:` and the `settings` step.
+    pub(crate) fn settings(&mut self, node: &Node, what: &str) -> Option<SettingsPatch> {
         let m = self.map(node, what, &SETTINGS_KEYS)?;
         let mut patch = SettingsPatch::default();
         let mut ok = true;
@@ -686,18 +725,21 @@ impl<'p> Cx<'p> {
         ok.then_some(patch)
     }
 
-    fn orders(&mut self, node: &Node) -> Option<Vec<NewOrder>> {
+    fn orders(&mut self, node: &Node) -> Option<Vec<OrderSetup>> {
         let items = self.seq(node, "`shopify.orders`")?;
         let mut out = Some(Vec::with_capacity(items.len()));
         for item in items {
-            let order = self.order(item, "an order");
+            let order = self.order(item, "an order").map(|order| OrderSetup {
+                order,
+                loc: item.loc,
+            });
             push_or_fail(&mut out, order);
         }
         out
     }
 
     /// An order as under `shopify.orders` or in `create_order`; records its ids when live.
-    fn order(&mut self, node: &Node, what: &str) -> Option<NewOrder> {
+    pub(crate) fn order(&mut self, node: &Node, what: &str) -> Option<NewOrder> {
         let m = self.map(node, what, &ORDER_KEYS)?;
         let id_node = self.req(&m, "id", what);
         let id = id_node.and_then(|n| self.u64(n, "id"));
@@ -750,14 +792,12 @@ impl<'p> Cx<'p> {
         if let (Some(order), Some(id), Some(n)) = (order, id, id_node) {
             self.add_line(order, id, n.loc);
         }
-        let sku = self
-            .req(&m, "sku", what)
-            .and_then(|n| self.string(n, "sku"));
+        let sku = self.req(&m, "sku", what).and_then(|n| self.sku(n));
         let quantity = self
             .req(&m, "quantity", what)
-            .and_then(|n| self.u32(n, "quantity"));
+            .and_then(|n| self.units(n, "quantity", Units::New));
         let fulfilled = match m.get("fulfilled") {
-            Some(n) => self.u32(n, "fulfilled"),
+            Some(n) => self.units(n, "fulfilled", Units::Any),
             None => Some(0),
         };
         if let (Some(q), Some(f), Some(n)) = (quantity, fulfilled, m.get("fulfilled"))
@@ -778,29 +818,6 @@ impl<'p> Cx<'p> {
         })
     }
 
-    /// Reads `order` and `line` from a map and checks that the line exists.
-    fn row(&mut self, m: &MapView<'_>, what: &str) -> Option<RowRef> {
-        let order_node = self.req(m, "order", what);
-        let order = order_node.and_then(|n| self.u64(n, "order"));
-        let line_node = self.req(m, "line", what);
-        let line = line_node.and_then(|n| self.u64(n, "line"));
-        if let (Some(o), Some(on), Some(l), Some(ln)) = (order, order_node, line, line_node) {
-            self.check_line(o, on.loc, l, ln.loc);
-        }
-        Some(RowRef {
-            order: order?,
-            line: line?,
-        })
-    }
-
-    /// Reads `order` from a map and checks that it exists.
-    fn order_ref(&mut self, m: &MapView<'_>, what: &str) -> Option<u64> {
-        let node = self.req(m, "order", what)?;
-        let order = self.u64(node, "order")?;
-        self.check_order(order, node.loc);
-        Some(order)
-    }
-
     fn deliveries(&mut self, node: &Node) -> Option<Vec<DeliverySetup>> {
         let items = self.seq(node, "`katana.sales_orders`")?;
         let what = "a `katana.sales_orders` entry";
@@ -815,21 +832,17 @@ impl<'p> Cx<'p> {
                         .req(&m, "delivery", what)
                         .and_then(|n| self.choice(n, "delivery", &deliveries()));
                     Some(DeliverySetup {
-                        order: row?.order,
-                        line: row?.line,
+                        row: row?,
                         delivery: delivery?,
                         loc: item.loc,
                     })
                 });
-            if let Some(d) = &entry {
-                let row = RowRef {
-                    order: d.order,
-                    line: d.line,
-                };
-                if let Some(first) = seen.insert(row, d.loc) {
-                    let hint = Some(format!("first given at {}", at(first)));
-                    self.err(d.loc, format!("the delivery of {row} is given twice"), hint);
-                }
+            if let Some(d) = &entry
+                && let Some(first) = seen.insert(d.row, d.loc)
+            {
+                let hint = Some(format!("first given at {}", at(first)));
+                let row = d.row;
+                self.err(d.loc, format!("the delivery of {row} is given twice"), hint);
             }
             push_or_fail(&mut out, entry);
         }
@@ -879,24 +892,9 @@ impl<'p> Cx<'p> {
                 .map(mto, "`make_to_order`", &["order", "line"])
                 .and_then(|rm| self.row(&rm, "`make_to_order`"));
             if let (Some(row), Some((id, _))) = (row, &id)
-                && self
-                    .orders
-                    .get(&row.order)
-                    .is_some_and(|o| o.lines.contains_key(&row.line))
+                && self.line_known(row)
             {
-                if let Some((other, other_loc)) = self.mto_rows.get(&row) {
-                    let message = format!(
-                        "an MTO MO on a row that already has one: {row} is linked to `{other}`"
-                    );
-                    let hint = Some(format!(
-                        "an SO row has at most one MTO MO; `{other}` is defined at {}",
-                        at(*other_loc)
-                    ));
-                    self.err(mto.loc, message, hint);
-                    own = true;
-                } else {
-                    self.mto_rows.insert(row, (id.clone(), node.loc));
-                }
+                own |= !self.claim_row(row, id, mto.loc, node.loc);
             }
             row.filter(|_| !own).map(MoKind::MakeToOrder)
         } else {
@@ -927,6 +925,23 @@ impl<'p> Cx<'p> {
         })
     }
 
+    /// Records `mo` as the MTO MO of `row`; false (and an error at `loc`) when the
+    /// row already has one.
+    pub(crate) fn claim_row(&mut self, row: RowRef, mo: &MoId, loc: Loc, entry: Loc) -> bool {
+        if let Some((other, other_loc)) = self.mto_of(row) {
+            let message =
+                format!("an MTO MO on a row that already has one: {row} is linked to `{other}`");
+            let hint = Some(format!(
+                "an SO row has at most one MTO MO; `{other}` is defined at {}",
+                at(other_loc)
+            ));
+            self.err(loc, message, hint);
+            return false;
+        }
+        self.set_mto(row, mo.clone(), entry);
+        true
+    }
+
     // ---- steps -------------------------------------------------------------------------
 
     fn steps(&mut self, node: &Node) -> Option<Vec<StepEntry>> {
@@ -942,7 +957,9 @@ impl<'p> Cx<'p> {
         out
     }
 
-    fn step(&mut self, node: &Node) -> Option<Step> {
+    /// One step: a map with one key, the step's name, dispatched through [`STEPS`].
+    pub(crate) fn step(&mut self, node: &Node) -> Option<Step> {
+        let names = step_names();
         let entries = match &node.kind {
             Kind::Map(_) => self.raw_map(node, "a step")?,
             _ => {
@@ -950,7 +967,7 @@ impl<'p> Cx<'p> {
                 self.err(
                     node.loc,
                     format!("expected a step (a map with one key), found {found}"),
-                    Some(format!("valid steps: {}", STEP_NAMES.join(", "))),
+                    Some(format!("valid steps: {}", names.join(", "))),
                 );
                 return None;
             }
@@ -966,7 +983,7 @@ impl<'p> Cx<'p> {
             let (message, hint) = if keys.is_empty() {
                 (
                     "a step must have exactly one key, found none".to_string(),
-                    format!("valid steps: {}", STEP_NAMES.join(", ")),
+                    format!("valid steps: {}", names.join(", ")),
                 )
             } else {
                 (
@@ -984,474 +1001,51 @@ impl<'p> Cx<'p> {
         let Kind::Scalar { text: name, .. } = &key.kind else {
             return None;
         };
-        let what = format!("`{name}`");
-        let what = what.as_str();
-        match name.as_str() {
-            "edit" | "fulfill" => {
-                let m = self.map(value, what, &["order", "line", "quantity"])?;
-                let row = self.row(&m, what);
-                let quantity = self
-                    .req(&m, "quantity", what)
-                    .and_then(|n| self.u32(n, "quantity"));
-                let (RowRef { order, line }, quantity) = (row?, quantity?);
-                Some(if name == "edit" {
-                    Step::Edit {
-                        order,
-                        line,
-                        quantity,
-                    }
-                } else {
-                    Step::Fulfill {
-                        order,
-                        line,
-                        quantity,
-                    }
-                })
-            }
-            "add_line" => {
-                let m = self.map(value, what, &["order", "line", "sku", "quantity"])?;
-                let order = self.order_ref(&m, what);
-                let line_node = self.req(&m, "line", what);
-                let line = line_node.and_then(|n| self.u64(n, "line"));
-                if let (Some(o), Some(l), Some(n)) = (order, line, line_node) {
-                    self.add_line(o, l, n.loc);
-                }
-                let sku = self
-                    .req(&m, "sku", what)
-                    .and_then(|n| self.string(n, "sku"));
-                let quantity = self
-                    .req(&m, "quantity", what)
-                    .and_then(|n| self.u32(n, "quantity"));
-                Some(Step::AddLine {
-                    order: order?,
-                    line: line?,
-                    sku: sku?,
-                    quantity: quantity?,
-                })
-            }
-            "refund" => self.refund(value, what),
-            "cancel" => {
-                let m = self.map(value, what, &["order", "reason", "restock"])?;
-                let order = self.order_ref(&m, what);
-                let reason = match m.get("reason") {
-                    Some(n) => self.choice(n, "reason", &cancel_reasons()).map(Some),
-                    None => Some(None),
-                };
-                let restock = match m.get("restock") {
-                    Some(n) => self.boolean(n, "restock"),
-                    None => Some(false),
-                };
-                Some(Step::Cancel {
-                    order: order?,
-                    reason: reason?,
-                    restock: restock?,
-                })
-            }
-            "archive" | "unarchive" | "delete" => {
-                if let Kind::Scalar { text, .. } = &value.kind {
-                    let found = describe(value);
-                    self.err(
-                        value.loc,
-                        format!("expected a map for {what}, found {found}"),
-                        Some(format!("write `{name}: {{ order: {text} }}`")),
-                    );
-                    return None;
-                }
-                let m = self.map(value, what, &["order"])?;
-                let order = self.order_ref(&m, what)?;
-                Some(match name.as_str() {
-                    "archive" => Step::Archive { order },
-                    "unarchive" => Step::Unarchive { order },
-                    _ => Step::Delete { order },
-                })
-            }
-            "create_order" => self.order(value, what).map(Step::CreateOrder),
-            "set_status" => {
-                let m = self.map(value, what, &["mo", "status"])?;
-                let mo = self.mo_ref(&m, what);
-                let status = self
-                    .req(&m, "status", what)
-                    .and_then(|n| self.choice(n, "status", &statuses()));
-                Some(Step::SetStatus {
-                    mo: mo?,
-                    status: status?,
-                })
-            }
-            "make_to_order" => {
-                let m = self.map(value, what, &["mo", "order", "line", "status"])?;
-                let mo = self
-                    .req(&m, "mo", what)
-                    .and_then(|n| self.mo_id(n, "mo").map(|id| (id, n.loc)));
-                if let Some((id, loc)) = &mo {
-                    self.add_mo(id, *loc);
-                }
-                let row = self.row(&m, what);
-                let status = match m.get("status") {
-                    Some(n) => self.choice(n, "status", &statuses()).map(Some),
-                    None => Some(None),
-                };
-                let RowRef { order, line } = row?;
-                Some(Step::MakeToOrder {
-                    mo: mo?.0,
-                    order,
-                    line,
-                    status: status?,
-                })
-            }
-            "set_delivery" => {
-                let m = self.map(value, what, &["order", "line", "delivery"])?;
-                let row = self.row(&m, what);
-                let delivery = self
-                    .req(&m, "delivery", what)
-                    .and_then(|n| self.choice(n, "delivery", &deliveries()));
-                let RowRef { order, line } = row?;
-                Some(Step::SetDelivery {
-                    order,
-                    line,
-                    delivery: delivery?,
-                })
-            }
-            "update_mo_quantity" | "keep_mo_quantity" | "dismiss" => {
-                if let Kind::Map(_) = &value.kind {
-                    self.err(
-                        value.loc,
-                        format!("expected an MO id for {what}, found a map"),
-                        Some(format!("write `{name}: MO-1`")),
-                    );
-                    return None;
-                }
-                let mo = self.mo_id(value, name)?;
-                self.check_mo(&mo, value.loc);
-                Some(match name.as_str() {
-                    "update_mo_quantity" => Step::UpdateMoQuantity(mo),
-                    "keep_mo_quantity" => Step::KeepMoQuantity(mo),
-                    _ => Step::Dismiss(mo),
-                })
-            }
-            "settings" => {
-                let patch = self.settings(value, what)?;
-                if patch.is_empty() {
-                    self.err(
-                        value.loc,
-                        "this `settings` step changes nothing",
-                        Some(format!(
-                            "name at least one of: {}",
-                            SETTINGS_KEYS.join(", ")
-                        )),
-                    );
-                    return None;
-                }
-                Some(Step::Settings(patch))
-            }
-            "expect" => self.expectation(value).map(Step::Expect),
-            "expect_error" => self.expect_error(value),
-            _ => {
-                let hint = Some(suggestion(name, &STEP_NAMES, "steps"));
+        match STEPS.iter().find(|s| s.name == name.as_str()) {
+            Some(def) => (def.parse)(self, value),
+            None => {
+                let hint = Some(suggestion(name, &names, "steps"));
                 self.err(key.loc, format!("unknown step `{name}`"), hint);
                 None
             }
         }
     }
-
-    fn mo_ref(&mut self, m: &MapView<'_>, what: &str) -> Option<MoId> {
-        let node = self.req(m, "mo", what)?;
-        let mo = self.mo_id(node, "mo")?;
-        self.check_mo(&mo, node.loc);
-        Some(mo)
-    }
-
-    fn refund(&mut self, value: &Node, what: &str) -> Option<Step> {
-        let m = self.map(value, what, &["order", "lines"])?;
-        let order_node = self.req(&m, "order", what);
-        let order = order_node.and_then(|n| self.u64(n, "order"));
-        let order_exists = match (order, order_node) {
-            (Some(o), Some(n)) => self.check_order(o, n.loc),
-            _ => false,
-        };
-        let mut lines = Some(Vec::new());
-        if let Some(list) = m.get("lines") {
-            let items = self.seq(list, "`lines`");
-            if items.is_none() {
-                lines = None;
-            }
-            let mut seen: BTreeMap<u64, Loc> = BTreeMap::new();
-            for item in items.unwrap_or_default() {
-                let line_what = "a refund line";
-                let line = self
-                    .map(item, line_what, &["line", "quantity", "restock"])
-                    .and_then(|lm| {
-                        let line_node = self.req(&lm, "line", line_what);
-                        let line = line_node.and_then(|n| self.u64(n, "line"));
-                        if let (Some(l), Some(n)) = (line, line_node) {
-                            if let (true, Some(o), Some(on)) = (order_exists, order, order_node) {
-                                self.check_line(o, on.loc, l, n.loc);
-                            }
-                            if let Some(first) = seen.insert(l, n.loc) {
-                                let hint = Some(format!("first listed at {}", at(first)));
-                                let msg = format!("line {l} is listed twice in this refund");
-                                self.err(n.loc, msg, hint);
-                            }
-                        }
-                        let quantity = self
-                            .req(&lm, "quantity", line_what)
-                            .and_then(|n| self.u32(n, "quantity"));
-                        let restock = self
-                            .req(&lm, "restock", line_what)
-                            .and_then(|n| self.choice(n, "restock", &restock_types()));
-                        Some(RefundLine {
-                            line: line?,
-                            quantity: quantity?,
-                            restock: restock?,
-                        })
-                    });
-                push_or_fail(&mut lines, line);
-            }
-        }
-        Some(Step::Refund {
-            order: order?,
-            lines: lines?,
-        })
-    }
-
-    fn expectation(&mut self, value: &Node) -> Option<Expectation> {
-        let entries = self.raw_map(value, "`expect`")?;
-        if entries.is_empty() {
-            self.err(
-                value.loc,
-                "this `expect` checks nothing",
-                Some("name at least one MO id, or `sales_orders`".into()),
-            );
-            return None;
-        }
-        let mut out = Some(Expectation::default());
-        for (k, v) in entries {
-            let Kind::Scalar { text, .. } = &k.kind else {
-                continue;
-            };
-            if text == "sales_orders" {
-                let sos = self.so_expects(v);
-                match (&mut out, sos) {
-                    (Some(e), Some(sos)) => e.sales_orders = sos,
-                    _ => out = None,
-                }
-                continue;
-            }
-            let Some(mo) = self.mo_id(k, "expect") else {
-                out = None;
-                continue;
-            };
-            let expect = self.mo_expect(v, &mo);
-            // `{ exists: false }` alone may name an id that never existed, e.g. the
-            // MO of a refused `make_to_order`: that is the point of the check.
-            let only_absent = expect.as_ref().is_some_and(|x| {
-                *x == MoExpect {
-                    exists: Some(false),
-                    ..MoExpect::default()
-                }
-            });
-            if !only_absent {
-                self.check_mo(&mo, k.loc);
-            }
-            match (&mut out, expect) {
-                (Some(e), Some(x)) => {
-                    e.mos.insert(mo, x);
-                }
-                _ => out = None,
-            }
-        }
-        out
-    }
-
-    fn mo_expect(&mut self, node: &Node, mo: &MoId) -> Option<MoExpect> {
-        let what = format!("the expectation for `{mo}`");
-        let m = self.map(node, &what, &MO_EXPECT_KEYS)?;
-        let mut ok = true;
-        let mut x = MoExpect::default();
-        if let Some(n) = m.get("type") {
-            x.production_type = self.choice(n, "type", &production_types());
-            ok &= x.production_type.is_some();
-        }
-        if let Some(n) = m.get("status") {
-            x.status = self.choice(n, "status", &statuses());
-            ok &= x.status.is_some();
-        }
-        if let Some(n) = m.get("quantity") {
-            x.quantity = self.u32(n, "quantity");
-            ok &= x.quantity.is_some();
-        }
-        if let Some(n) = m.get("linked_to") {
-            x.linked_to = match &n.kind {
-                Kind::Scalar { text, plain } if matches!(value(text, *plain), Value::Null) => {
-                    Some(None)
-                }
-                _ => self
-                    .map(n, "`linked_to`", &["order", "line"])
-                    .and_then(|lm| self.row(&lm, "`linked_to`"))
-                    .map(Some),
-            };
-            ok &= x.linked_to.is_some();
-        }
-        if let Some(n) = m.get("indicator") {
-            x.indicator = self.choice(n, "indicator", &indicators());
-            ok &= x.indicator.is_some();
-        }
-        if let Some(n) = m.get("messages") {
-            x.messages = self.u32(n, "messages").map(|c| c as usize);
-            ok &= x.messages.is_some();
-        }
-        if let Some(n) = m.get("exists") {
-            x.exists = self.boolean(n, "exists");
-            ok &= x.exists.is_some();
-        }
-        ok.then_some(x)
-    }
-
-    fn so_expects(&mut self, node: &Node) -> Option<BTreeMap<u64, SoExpect>> {
-        let entries = self.raw_map(node, "`sales_orders`")?;
-        let mut out = Some(BTreeMap::new());
-        for (k, v) in entries {
-            let Some(order) = self.u64(k, "sales_orders") else {
-                out = None;
-                continue;
-            };
-            let known = !self.live || self.orders.contains_key(&order);
-            let so = self.so_expect(v, order, k.loc, known);
-            // `{ exists: false }` alone may name an order that never existed.
-            let only_absent = so.as_ref().is_some_and(|x| {
-                *x == SoExpect {
-                    exists: Some(false),
-                    rows: None,
-                }
-            });
-            if !only_absent {
-                self.check_order(order, k.loc);
-            }
-            match (&mut out, so) {
-                (Some(map), Some(so)) => {
-                    if map.insert(order, so).is_some() {
-                        self.err(k.loc, format!("order {order} is named twice"), None);
-                    }
-                }
-                _ => out = None,
-            }
-        }
-        out
-    }
-
-    fn so_expect(
-        &mut self,
-        node: &Node,
-        order: u64,
-        order_loc: Loc,
-        known: bool,
-    ) -> Option<SoExpect> {
-        let what = format!("the expectation for order {order}");
-        let m = self.map(node, &what, &["exists", "rows"])?;
-        let exists = match m.get("exists") {
-            Some(n) => self.boolean(n, "exists").map(Some),
-            None => Some(None),
-        };
-        let rows = match m.get("rows") {
-            None => Some(None),
-            Some(n) => self.raw_map(n, "`rows`").and_then(|entries| {
-                let mut rows = Some(BTreeMap::new());
-                for (lk, lv) in entries {
-                    let line = self.u64(lk, "rows");
-                    if let (Some(l), true) = (line, known) {
-                        self.check_line(order, order_loc, l, lk.loc);
-                    }
-                    let quantity = self.u32(lv, "quantity");
-                    match (&mut rows, line, quantity) {
-                        (Some(r), Some(l), Some(q)) => {
-                            if r.insert(l, q).is_some() {
-                                self.err(lk.loc, format!("line {l} is named twice"), None);
-                            }
-                        }
-                        _ => rows = None,
-                    }
-                }
-                rows.map(Some)
-            }),
-        };
-        Some(SoExpect {
-            exists: exists?,
-            rows: rows?,
-        })
-    }
-
-    fn expect_error(&mut self, value: &Node) -> Option<Step> {
-        let what = "`expect_error`";
-        let m = self.map(value, what, &["step", "contains"])?;
-        let inner = self.req(&m, "step", what);
-        let contains = match m.get("contains") {
-            Some(n) => self.string(n, "contains").map(Some),
-            None => Some(None),
-        };
-        let inner = inner.and_then(|n| {
-            let was_live = std::mem::replace(&mut self.live, false);
-            let step = self.step(n);
-            self.live = was_live;
-            match step {
-                Some(Step::Expect(_) | Step::ExpectError { .. } | Step::Settings(_)) => {
-                    let name = step.as_ref().map_or("", Step::name);
-                    self.err(
-                        n.loc,
-                        format!("`expect_error` needs an action that can be refused, not `{name}`"),
-                        Some(
-                            "wrap a Shopify or Katana action, e.g. `step: { dismiss: MO-1 }`"
-                                .into(),
-                        ),
-                    );
-                    None
-                }
-                other => other,
-            }
-        });
-        Some(Step::ExpectError {
-            step: Box::new(inner?),
-            contains: contains?,
-        })
-    }
 }
 
 /// Pushes `item` if both it and the list are intact; otherwise the list becomes `None`.
-fn push_or_fail<T>(list: &mut Option<Vec<T>>, item: Option<T>) {
+pub(crate) fn push_or_fail<T>(list: &mut Option<Vec<T>>, item: Option<T>) {
     match (list.as_mut(), item) {
         (Some(l), Some(i)) => l.push(i),
         _ => *list = None,
     }
 }
 
-fn statuses() -> Vec<(&'static str, MoStatus)> {
-    MoStatus::ALL.iter().map(|s| (s.as_str(), *s)).collect()
+/// The values of an enum for [`Cx::choice`], from its `ALL` and `as_str`.
+macro_rules! choices {
+    ($($name:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[doc = concat!("The values of `", stringify!($ty), "` for [`Cx::choice`].")]
+            pub(crate) fn $name() -> Vec<(&'static str, $ty)> {
+                <$ty>::ALL.iter().map(|v| (v.as_str(), *v)).collect()
+            }
+        )*
+    };
 }
 
-fn deliveries() -> Vec<(&'static str, Delivery)> {
-    Delivery::ALL.iter().map(|d| (d.as_str(), *d)).collect()
+choices! {
+    statuses: MoStatus,
+    deliveries: Delivery,
+    indicators: katana_rules::Indicator,
+    financial_statuses: FinancialStatus,
+    restock_types: shopify_model::RestockType,
+    cancel_reasons: shopify_model::CancelReason,
 }
 
-fn indicators() -> Vec<(&'static str, Indicator)> {
-    Indicator::ALL.iter().map(|i| (i.as_str(), *i)).collect()
-}
-
-fn production_types() -> Vec<(&'static str, ProductionType)> {
+/// `make_to_order` and `make_to_stock`, for [`Cx::choice`].
+pub(crate) fn production_types() -> Vec<(&'static str, katana_rules::ProductionType)> {
+    use katana_rules::ProductionType;
     [ProductionType::MakeToOrder, ProductionType::MakeToStock]
         .iter()
         .map(|p| (p.as_str(), *p))
         .collect()
-}
-
-fn financial_statuses() -> Vec<(&'static str, FinancialStatus)> {
-    FinancialStatus::ALL
-        .iter()
-        .map(|f| (f.as_str(), *f))
-        .collect()
-}
-
-fn restock_types() -> Vec<(&'static str, RestockType)> {
-    RestockType::ALL.iter().map(|r| (r.as_str(), *r)).collect()
-}
-
-fn cancel_reasons() -> Vec<(&'static str, CancelReason)> {
-    CancelReason::ALL.iter().map(|r| (r.as_str(), *r)).collect()
 }

@@ -11,19 +11,20 @@
 //!    once, each as `path:line:column: message` with a hint where one helps.
 
 mod ast;
-mod convert;
+pub(crate) mod convert;
 mod diag;
-mod display;
-mod tree;
+pub(crate) mod display;
+pub(crate) mod tree;
+pub(crate) mod yaml;
 
 use std::io::Read as _;
 use std::path::Path;
 
 pub use ast::{
-    DeliverySetup, Expectation, MoExpect, MoKind, MoSetup, RefundLine, Scenario, SettingsPatch,
-    SoExpect, Step, StepEntry,
+    DeliverySetup, MoKind, MoSetup, OrderSetup, Scenario, SettingChange, SettingsPatch, StepEntry,
 };
 pub use diag::{Diagnostic, Diagnostics, Loc};
+pub use display::{Scalar, flow_map, some};
 
 /// Largest scenario file accepted (1 MiB), checked before parsing.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -51,9 +52,7 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, Diagnostics> 
             }]));
         }
     };
-    if let tree::Kind::Scalar { text, plain: true } = &root.kind
-        && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
-    {
+    if yaml::is_null(&root) {
         return Err(empty(path));
     }
     let mut cx = convert::Cx::new(path);

@@ -1,0 +1,65 @@
+//! `create_order`: a new order is created in Shopify (a customer's checkout).
+
+use std::fmt;
+
+use jiff::Timestamp;
+use shopify_model::{NewOrder, OrderId, ShopifyError, Store};
+
+use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
+use crate::http::Http;
+use crate::runner::StepError;
+use crate::scenario::convert::Cx;
+use crate::scenario::display::OrderYaml;
+use crate::scenario::tree::Node;
+
+/// A new Shopify order (imported if it qualifies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateOrder(pub NewOrder);
+
+impl StepDef for CreateOrder {
+    const NAME: &'static str = "create_order";
+    const DOC: StepDoc = StepDoc {
+        side: Side::Shopify,
+        fields: "an order, as under `shopify.orders`: `id`, optional `name` (default \
+                 `#<id>`), optional `financial_status` (default `paid`), `lines: [{ id, \
+                 sku, quantity, fulfilled }]`",
+        summary: "A new order is created in Shopify, as a customer's checkout would; \
+                  Katana imports it if it qualifies then (open, not cancelled, paid or \
+                  pending with `import_payment_pending`, not fully fulfilled). Over HTTP: \
+                  the mock server's checkout hook, which sends `orders/create`.",
+        example: "- create_order: { id: 1002, lines: [{ id: 21, sku: OAK-CHAIR, quantity: 4 }] }",
+    };
+
+    fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {
+        cx.order(value, "`create_order`").map(Self)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&OrderYaml(&self.0), f)
+    }
+
+    fn action(&self) -> Action<'_> {
+        Action::Shopify(self)
+    }
+}
+
+impl ShopifyStep for CreateOrder {
+    fn order(&self) -> OrderId {
+        self.0.id
+    }
+
+    fn event(&self) -> OrderEvent {
+        OrderEvent::Created
+    }
+
+    fn in_process(&self, store: &mut Store, at: Timestamp) -> Result<(), ShopifyError> {
+        store.create_order(&self.0, at).map(drop)
+    }
+
+    fn over_http(&self, http: &Http) -> Result<(), StepError> {
+        http.mock()
+            .create_order(&self.0)
+            .map(drop)
+            .map_err(StepError::from)
+    }
+}

@@ -1,0 +1,87 @@
+//! `fulfill`: units of a line are fulfilled (shipped) in Shopify.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use shopify_model::{OrderId, ShopifyError, Store};
+
+use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::http::Http;
+use crate::runner::StepError;
+use crate::scenario::convert::{Cx, Units};
+use crate::scenario::tree::Node;
+use crate::scenario::{flow_map, some};
+
+/// Shopify fulfilment of some units of a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fulfill {
+    /// The order id.
+    pub order: u64,
+    /// The line item id.
+    pub line: u64,
+    /// Units fulfilled.
+    pub quantity: u32,
+}
+
+impl StepDef for Fulfill {
+    const NAME: &'static str = "fulfill";
+    const DOC: StepDoc = StepDoc {
+        side: Side::Shopify,
+        fields: "`order`, `line`, `quantity`",
+        summary: "Units of a line are fulfilled in Shopify. A line fulfilled completely \
+                  makes its SO row `delivered`. Shopify refuses more units than are \
+                  unfulfilled, and a cancelled order. Over HTTP: the mock server's \
+                  fulfilment hook, which sends `orders/fulfilled` or \
+                  `orders/partially_fulfilled` and `orders/updated`.",
+        example: "- fulfill: { order: 1001, line: 11, quantity: 5 }",
+    };
+
+    fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {
+        let what = "`fulfill`";
+        let m = cx.map(value, what, &["order", "line", "quantity"])?;
+        let row = cx.row(&m, what);
+        let quantity = cx
+            .req(&m, "quantity", what)
+            .and_then(|n| cx.units(n, "quantity", Units::Any));
+        let row = row?;
+        Some(Self {
+            order: row.order,
+            line: row.line,
+            quantity: quantity?,
+        })
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        flow_map(
+            f,
+            &[
+                ("order", some(self.order)),
+                ("line", some(self.line)),
+                ("quantity", some(self.quantity)),
+            ],
+        )
+    }
+
+    fn action(&self) -> Action<'_> {
+        Action::Shopify(self)
+    }
+}
+
+impl ShopifyStep for Fulfill {
+    fn order(&self) -> OrderId {
+        self.order
+    }
+
+    fn in_process(&self, store: &mut Store, at: Timestamp) -> Result<(), ShopifyError> {
+        store
+            .fulfill(self.order, self.line, self.quantity, at)
+            .map(drop)
+    }
+
+    fn over_http(&self, http: &Http) -> Result<(), StepError> {
+        http.mock()
+            .fulfill(self.order, self.line, self.quantity)
+            .map(drop)
+            .map_err(StepError::from)
+    }
+}

@@ -1,0 +1,72 @@
+//! `set_status`: a user moves an MO through production in Katana.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use katana_rules::{Katana, MoId, MoStatus};
+use katana_sync::Settings;
+
+use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::refusal::Refusal;
+use crate::runner::TraceLine;
+use crate::scenario::convert::{Cx, statuses};
+use crate::scenario::tree::Node;
+use crate::scenario::{Scalar, flow_map, some};
+
+/// Katana: change an MO's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetStatus {
+    /// The MO.
+    pub mo: MoId,
+    /// The new status.
+    pub status: MoStatus,
+}
+
+impl StepDef for SetStatus {
+    const NAME: &'static str = "set_status";
+    const DOC: StepDoc = StepDoc {
+        side: Side::Katana,
+        fields: "`mo`, `status` (`not_started`, `blocked`, `in_progress`, \
+                 `partially_complete`, `done`)",
+        summary: "A user changes an MO's status in Katana.",
+        example: "- set_status: { mo: MO-1, status: in_progress }",
+    };
+
+    fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {
+        let what = "`set_status`";
+        let m = cx.map(value, what, &["mo", "status"])?;
+        let mo = cx.mo_ref(&m, what);
+        let status = cx
+            .req(&m, "status", what)
+            .and_then(|n| cx.choice(n, "status", &statuses()));
+        Some(Self {
+            mo: mo?,
+            status: status?,
+        })
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        flow_map(
+            f,
+            &[
+                ("mo", some(Scalar(self.mo.as_str()))),
+                ("status", some(self.status)),
+            ],
+        )
+    }
+
+    fn action(&self) -> Action<'_> {
+        Action::Katana(self)
+    }
+}
+
+impl KatanaStep for SetStatus {
+    fn run(
+        &self,
+        katana: &mut Katana,
+        _: &mut Settings,
+        _: Timestamp,
+    ) -> Result<Vec<TraceLine>, Refusal> {
+        Ok(TraceLine::effects(katana.set_status(&self.mo, self.status)?))
+    }
+}

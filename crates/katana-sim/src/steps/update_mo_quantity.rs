@@ -1,0 +1,51 @@
+//! `update_mo_quantity`: a user action in the MO detail view.
+
+use std::fmt;
+
+use jiff::Timestamp;
+use katana_rules::{Katana, MoId};
+use katana_sync::Settings;
+
+use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::refusal::Refusal;
+use crate::runner::TraceLine;
+use crate::scenario::Scalar;
+use crate::scenario::convert::Cx;
+use crate::scenario::tree::Node;
+
+/// MO detail view: the action on the MO's open message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateMoQuantity(pub MoId);
+
+impl StepDef for UpdateMoQuantity {
+    const NAME: &'static str = "update_mo_quantity";
+    const DOC: StepDoc = StepDoc {
+        side: Side::Katana,
+        fields: "an MO id",
+        summary: "**Update MO quantity** in the MO detail view: the MO is linked again to its former row and takes the row's quantity now; the open `so_quantity_changed` message is resolved `updated`. Katana refuses when the row is gone (`row_gone`), packed or delivered (`row_packed`, `row_delivered`) or linked to another MO (`row_taken`). An action that does not fit the open message is refused (`wrong_action`), as is one on an MO without an open message (`no_open_message`).",
+        example: "- update_mo_quantity: MO-1",
+    };
+
+    fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {
+        cx.mo_value(value, Self::NAME).map(Self)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&Scalar(self.0.as_str()), f)
+    }
+
+    fn action(&self) -> Action<'_> {
+        Action::Katana(self)
+    }
+}
+
+impl KatanaStep for UpdateMoQuantity {
+    fn run(
+        &self,
+        katana: &mut Katana,
+        _: &mut Settings,
+        at: Timestamp,
+    ) -> Result<Vec<TraceLine>, Refusal> {
+        Ok(TraceLine::effects(katana.update_mo_quantity(&self.0, at)?))
+    }
+}

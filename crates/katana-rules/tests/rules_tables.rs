@@ -318,10 +318,9 @@ fn an_so_that_loses_its_last_row_is_deleted() {
     k.apply(&row_delete(), t(1)).unwrap();
     let fx = k
         .apply(
-            &SoChange::SetRowQuantity {
+            &SoChange::DeleteRow {
                 order: ORDER,
                 line: 12,
-                quantity: 0,
             },
             t(2),
         )
@@ -334,6 +333,26 @@ fn an_so_that_loses_its_last_row_is_deleted() {
     );
     assert!(k.sales_order(ORDER).is_none());
     assert!(k.was_imported(ORDER));
+}
+
+/// "Edit to 0 deletes the row" is decided once, by the sync (`DeleteRow`); a
+/// quantity change to 0 is refused and changes nothing.
+#[test]
+fn a_row_quantity_of_0_is_refused() {
+    let mut k = world(true, MoStatus::NotStarted);
+    let before = k.row(katana_rules::RowRef { order: ORDER, line: 11 }).cloned();
+    let err = k
+        .apply(
+            &SoChange::SetRowQuantity {
+                order: ORDER,
+                line: 11,
+                quantity: 0,
+            },
+            t(1),
+        )
+        .unwrap_err();
+    assert_eq!(err, katana_rules::KatanaError::ZeroQuantity);
+    assert_eq!(k.row(katana_rules::RowRef { order: ORDER, line: 11 }).cloned(), before);
 }
 
 #[test]

@@ -22,7 +22,7 @@ impl ShopifyMock {
     /// order is still `order_archived`. The reservation is used by the next staged
     /// line that the store accepts; a later reservation replaces it.
     pub fn reserve_line_id(&self, line: LineId) -> Result<(), ShopifyError> {
-        self.core.lock().reserved_line = Some(line);
+        self.core.lock().reserve_line(line);
         Ok(())
     }
 

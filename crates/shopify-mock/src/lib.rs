@@ -23,6 +23,29 @@
 //! From a shell: `cargo run -p shopify-mock -- serve --orders orders.yaml` (see the
 //! crate's README).
 //!
+//! # Module map
+//!
+//! Layers call down only: `lib.rs` → `http.rs` → `rest.rs` / `graphql/` →
+//! `state.rs`; `reply.rs`, `config.rs`, `bucket.rs`, `clock.rs` and `webhooks.rs`
+//! are leaves any layer may use.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, webhooks, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
+//! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST or GraphQL, the request log, turning a reply into wiremock's response |
+//! | `rest.rs` | REST handlers only: orders, refunds, filters, `fields`, pagination; refusals as 404/422 |
+//! | `graphql/mod.rs` | the schema and `POST graphql.json` |
+//! | `graphql/cost.rs` | the query cost, the cost bucket's answer and `extensions.cost` |
+//! | `graphql/orders.rs` | the `order` query, `orderCancel`, `orderClose`, `orderOpen`, `orderDelete` |
+//! | `graphql/edits.rs` | the order-edit mutations and `CalculatedOrder` |
+//! | `graphql/refunds.rs` | `refundCreate` and its input and payload types |
+//! | `graphql/types.rs` | GraphQL types shared by the above: gids, `UserError`, enums, connections, `Order`, `LineItem`, `Refund` |
+//! | `state.rs` | the store, every change and the webhooks it queues, and the order-edit sessions (their one place) |
+//! | `reply.rs` | the answer a handler gives (status, headers, body) |
+//! | `config.rs` | [`MockConfig`] and the request log types |
+//! | `webhooks.rs` | subscriptions, signing, delivery with retries, the delivery log |
+//! | `bucket.rs`, `clock.rs`, `seed.rs` | the leaky bucket, the clock, seed files |
+//!
 //! # REST Admin API (`/admin/api/{version}/…`, any `YYYY-MM` or `unstable`)
 //!
 //! | method and path | answer |
@@ -123,20 +146,24 @@
 mod bucket;
 mod catalogue;
 mod clock;
+mod config;
 mod graphql;
+mod http;
+mod reply;
 mod rest;
 mod seed;
 mod state;
 mod webhooks;
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use shopify_model::{LineId, NewOrder, Order, OrderId, ShopifyError, Store};
-use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 pub use bucket::{BucketConfig, LeakyBucket};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{MockConfig, RequestLogLine, RequestLogger};
 pub use seed::{SeedError, load_orders, parse_orders};
 pub use shopify_model;
 pub use webhooks::{
@@ -145,76 +172,6 @@ pub use webhooks::{
 };
 
 use state::Core;
-
-/// One line of the request log: what was asked and how it was answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestLogLine {
-    /// The HTTP method.
-    pub method: String,
-    /// The path and query.
-    pub path: String,
-    /// The status answered.
-    pub status: u16,
-}
-
-/// Called once per request after it is answered (the binary's `--verbose` prints).
-pub type RequestLogger = Arc<dyn Fn(&RequestLogLine) + Send + Sync>;
-
-/// How to run the mock. `MockConfig::default()` is Shopify's behaviour on a free
-/// loopback port with the wall clock.
-#[derive(Clone)]
-pub struct MockConfig {
-    /// Where to listen; port 0 picks a free port. Default `127.0.0.1:0`.
-    pub bind: SocketAddr,
-    /// The `X-Shopify-Access-Token` every request must carry.
-    pub access_token: String,
-    /// The API version webhooks name in `X-Shopify-API-Version` (any version is served).
-    pub api_version: String,
-    /// The shop's domain, for `X-Shopify-Shop-Domain`.
-    pub shop_domain: String,
-    /// The REST bucket (calls).
-    pub rest_bucket: BucketConfig,
-    /// The GraphQL bucket (cost points).
-    pub graphql_bucket: BucketConfig,
-    /// Webhook timeout, retries and backoff.
-    pub webhooks: WebhookConfig,
-    /// Where "now" comes from: timestamps and the buckets.
-    pub clock: Arc<dyn Clock>,
-    /// Called for every request answered.
-    pub request_log: Option<RequestLogger>,
-}
-
-impl Default for MockConfig {
-    fn default() -> Self {
-        Self {
-            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            access_token: "shpat_mock_access_token".to_owned(),
-            api_version: "2025-01".to_owned(),
-            shop_domain: "mock-shop.myshopify.com".to_owned(),
-            rest_bucket: BucketConfig::REST,
-            graphql_bucket: BucketConfig::GRAPHQL,
-            webhooks: WebhookConfig::default(),
-            clock: Arc::new(SystemClock),
-            request_log: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for MockConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockConfig")
-            .field("bind", &self.bind)
-            .field("access_token", &self.access_token)
-            .field("api_version", &self.api_version)
-            .field("shop_domain", &self.shop_domain)
-            .field("rest_bucket", &self.rest_bucket)
-            .field("graphql_bucket", &self.graphql_bucket)
-            .field("webhooks", &self.webhooks)
-            .field("clock", &self.clock)
-            .field("request_log", &self.request_log.is_some())
-            .finish()
-    }
-}
 
 /// Why the mock could not start or be seeded.
 #[derive(Debug, thiserror::Error)]
@@ -243,15 +200,6 @@ pub enum MockError {
 impl From<ShopifyError> for MockError {
     fn from(e: ShopifyError) -> Self {
         Self::Seed(e)
-    }
-}
-
-/// wiremock's responder: every request goes to the REST/GraphQL router.
-struct Responder(Arc<Core>);
-
-impl Respond for Responder {
-    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        rest::respond(&self.0, request)
     }
 }
 
@@ -290,7 +238,7 @@ impl ShopifyMock {
             .start()
             .await;
         Mock::given(wiremock::matchers::any())
-            .respond_with(Responder(core.clone()))
+            .respond_with(http::FrontDoor::new(core.clone()))
             .mount(&server)
             .await;
         Ok(Self { server, core })

@@ -1,5 +1,7 @@
-//! The REST Admin API: routing, the access token, the leaky bucket, the order and
-//! refund endpoints, filters, `fields`, and cursor pagination with `Link` headers.
+//! REST handlers only: the order and refund endpoints, filters, `fields`, and
+//! cursor pagination with `Link` headers. The front door (`http.rs`) has already
+//! checked the token, the bucket and injected faults; every refusal is
+//! shopify-model's, answered as Shopify does (404 for the path's order, else 422).
 
 use std::collections::BTreeSet;
 
@@ -10,64 +12,13 @@ use shopify_model::{
     CancelReason, FinancialStatus, FulfillmentStatus, LineId, Order, OrderId, RefundLineRequest,
     RestockType, ShopifyError, quantity_from_json,
 };
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
 
-use crate::RequestLogLine;
+use crate::reply::Reply;
 use crate::state::{Core, to_bytes};
 
-/// Shopify's answer to a missing or wrong access token.
-pub(crate) const UNAUTHORIZED: &str =
-    "[API] Invalid API key or access token (unrecognized login or wrong password)";
-/// Shopify's answer to a REST call over the limit.
-pub(crate) const THROTTLED: &str = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.";
 const PAGINATION_DOC: &str =
     "See https://shopify.dev/api/usage/pagination-rest for more information.";
-
-/// An HTTP answer before it becomes a wiremock response.
-#[derive(Debug, Clone)]
-pub(crate) struct Reply {
-    pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub(crate) fn json(status: u16, body: &Value) -> Self {
-        Self {
-            status,
-            headers: Vec::new(),
-            body: to_bytes(body),
-        }
-    }
-
-    fn header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
-        self
-    }
-
-    fn not_found() -> Self {
-        Self::json(404, &json!({"errors": "Not Found"}))
-    }
-
-    /// `{"errors": {key: message}}` with status 400.
-    fn bad_request(key: &str, message: String) -> Self {
-        Self::json(400, &json!({"errors": {key: message}}))
-    }
-
-    /// `{"errors": {key: [message]}}` with status 422.
-    fn unprocessable(key: &str, message: String) -> Self {
-        Self::json(422, &json!({"errors": {key: [message]}}))
-    }
-
-    fn into_template(self) -> ResponseTemplate {
-        let mut t = ResponseTemplate::new(self.status)
-            .set_body_raw(self.body, "application/json; charset=utf-8");
-        for (k, v) in self.headers {
-            t = t.insert_header(k, v.as_str());
-        }
-        t
-    }
-}
 
 /// shopify-model's refusal as REST answers it: 404 `{"errors":"Not Found"}` when
 /// the resource the path names (the order, or a refund of it) does not exist, else
@@ -86,103 +37,8 @@ impl From<ShopifyError> for Reply {
     }
 }
 
-/// Answers any request to the mock: the wiremock responder's body.
-pub(crate) fn respond(core: &std::sync::Arc<Core>, req: &Request) -> ResponseTemplate {
-    let (reply, request_id) = handle(core, req);
-    if let Some(log) = &core.request_log {
-        let path = match req.url.query() {
-            Some(q) => format!("{}?{q}", req.url.path()),
-            None => req.url.path().to_owned(),
-        };
-        log(&RequestLogLine {
-            method: req.method.to_string(),
-            path,
-            status: reply.status,
-        });
-    }
-    reply.header("x-request-id", request_id).into_template()
-}
-
-fn handle(core: &std::sync::Arc<Core>, req: &Request) -> (Reply, String) {
-    let now = core.now();
-    let rest = admin_path(req.url.path());
-    let token_ok = req
-        .headers
-        .get("x-shopify-access-token")
-        .is_some_and(|v| v.as_bytes() == core.config.access_token.as_bytes());
-    let is_graphql = rest == Some("graphql.json");
-    // One lock for the request id and the bucket: GET is the hot path.
-    let (request_id, admitted, level, fault) = {
-        let mut s = core.lock();
-        s.last_request += 1;
-        let id = format!("00000000-0000-4000-9000-{:012x}", s.last_request);
-        // An injected fault hits an authorised Admin API call (REST or GraphQL)
-        // before it touches anything.
-        let fault = match s.faults {
-            Some((left, status)) if rest.is_some() && token_ok => {
-                s.faults = (left > 1).then_some((left - 1, status));
-                Some(status)
-            }
-            _ => None,
-        };
-        let admitted =
-            (rest.is_some() && token_ok && !is_graphql).then(|| s.rest_bucket.try_add(1.0, now));
-        let level = s.rest_bucket.level(now);
-        (id, admitted, level, fault)
-    };
-    let size = core.config.rest_bucket.size;
-    let Some(rest) = rest else {
-        return (call_limit(Reply::not_found(), level, size), request_id);
-    };
-    if !token_ok {
-        let reply = Reply::json(401, &json!({"errors": UNAUTHORIZED}));
-        return (call_limit(reply, level, size), request_id);
-    }
-    if let Some(status) = fault {
-        let reply = Reply::json(status, &json!({"errors": "Internal Server Error"}));
-        return (call_limit(reply, level, size), request_id);
-    }
-    if is_graphql {
-        let reply = if req.method == wiremock::http::Method::POST {
-            crate::graphql::handle(core, &req.body, now)
-        } else {
-            Reply::not_found()
-        };
-        return (call_limit(reply, level, size), request_id);
-    }
-    match admitted {
-        Some(Err(wait)) => {
-            let retry_after = wait.max(2.0);
-            let reply = Reply::json(429, &json!({"errors": THROTTLED}))
-                .header("retry-after", format!("{retry_after:.1}"));
-            (call_limit(reply, size, size), request_id)
-        }
-        _ => (call_limit(route(core, req, rest), level, size), request_id),
-    }
-}
-
-/// Adds `X-Shopify-Shop-Api-Call-Limit: level/size`.
-fn call_limit(reply: Reply, level: f64, size: f64) -> Reply {
-    reply.header(
-        "x-shopify-shop-api-call-limit",
-        format!("{}/{}", level.ceil() as u64, size.ceil() as u64),
-    )
-}
-
-/// The part of the path after `/admin/api/{version}/`.
-fn admin_path(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix("/admin/api/")?;
-    let (version, rest) = rest.split_once('/')?;
-    let is_release = version.len() == 7
-        && version.as_bytes()[4] == b'-'
-        && version
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| i == 4 || b.is_ascii_digit());
-    (is_release || version == "unstable").then_some(rest)
-}
-
-fn route(core: &Core, req: &Request, rest: &str) -> Reply {
+/// Answers a REST Admin API call; `path` is what follows `/admin/api/{version}/`.
+pub(crate) fn route(core: &Core, req: &Request, rest: &str) -> Reply {
     use wiremock::http::Method;
     let segs: Vec<&str> = rest.split('/').collect();
     let m = &req.method;
@@ -651,11 +507,7 @@ fn get_order(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
             to_bytes(&json!({"order": pick(order.to_rest_json(), Some(&f))}))
         }
     };
-    Ok(Reply {
-        status: 200,
-        headers: Vec::new(),
-        body,
-    })
+    Ok(Reply::bytes(200, body))
 }
 
 // ----- request bodies ----------------------------------------------------------

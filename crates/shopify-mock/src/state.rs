@@ -1,6 +1,11 @@
-//! The one store shared by REST, GraphQL and the library API, and every change to
-//! it. Each change runs under the store's lock and queues its webhooks before the
+//! The bottom layer: the one store shared by REST, GraphQL and the library API,
+//! every change to it, the webhooks each change sends (queued on the outbox of
+//! `webhooks.rs`), and the GraphQL order-edit sessions (the one place they live).
+//!
+//! Each change runs under the store's lock and queues its webhooks before the
 //! lock is released, so webhooks are queued in the order the changes happened.
+//! Every refusal is shopify-model's [`ShopifyError`]; the only refusals of this
+//! module's own are about edit sessions that do not exist ([`SessionError`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -8,45 +13,48 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use shopify_model::{
-    CancelReason, EditOp, LineId, NewOrder, Order, OrderEdit, OrderId, RefundLineRequest,
-    ShopifyError, Store,
+    CancelReason, EditOp, ItemRef, LineId, NewOrder, Order, OrderId, RefundLineRequest,
+    ShopifyError, Store, VariantId,
 };
 
 use crate::bucket::LeakyBucket;
 use crate::clock::Clock;
+use crate::config::MockConfig;
 use crate::webhooks::{Topic, Webhooks};
-use crate::{MockConfig, RequestLogger};
 
-/// An open order-edit session (`orderEditBegin` … `orderEditCommit`).
+// ----- edit sessions -------------------------------------------------------------
+
+/// An open order-edit session (`orderEditBegin` … `orderEditCommit`): the ops
+/// staged so far, which shopify-model checks as each is staged and again at commit.
 #[derive(Debug, Clone)]
-pub(crate) struct EditSession {
+struct EditSession {
     /// The order being edited.
-    pub order: OrderId,
+    order: OrderId,
     /// New quantities of the order's existing lines.
-    pub set: BTreeMap<LineId, i64>,
+    set: BTreeMap<LineId, i64>,
     /// Lines added in this session, in the order they were staged.
-    pub added: Vec<AddedLine>,
+    added: Vec<AddedLine>,
 }
 
 /// A line added in an edit session, not yet committed.
 #[derive(Debug, Clone)]
-pub(crate) struct AddedLine {
-    /// The number in its `gid://shopify/CalculatedLineItem/added-…` id.
-    pub key: u64,
+struct AddedLine {
+    /// Its key in the session (`gid://shopify/CalculatedLineItem/added-{key}`).
+    key: u64,
     /// The variant added.
-    pub variant: u64,
+    variant: VariantId,
     /// The line item id it will get, when one was reserved for it.
-    pub line: Option<LineId>,
+    line: Option<LineId>,
     /// Its quantity; 0 drops it from the edit.
-    pub quantity: i64,
+    quantity: i64,
 }
 
 impl AddedLine {
     /// The op that adds this line.
-    pub(crate) fn op(&self) -> EditOp {
+    fn op(&self) -> EditOp {
         EditOp::AddLine {
             line: self.line,
-            item: shopify_model::ItemRef::Variant(self.variant),
+            item: ItemRef::Variant(self.variant),
             quantity: self.quantity,
         }
     }
@@ -54,7 +62,7 @@ impl AddedLine {
 
 impl EditSession {
     /// The session as the batch of ops `Store::edit` applies.
-    pub(crate) fn ops(&self) -> Vec<EditOp> {
+    fn ops(&self) -> Vec<EditOp> {
         let mut ops: Vec<EditOp> = self
             .set
             .iter()
@@ -73,6 +81,58 @@ impl EditSession {
     }
 }
 
+/// The open edit sessions and the ids they hand out.
+#[derive(Debug, Default)]
+pub(crate) struct EditSessions {
+    /// Open sessions by id.
+    open: BTreeMap<u64, EditSession>,
+    /// The last session id handed out.
+    last_session: u64,
+    /// The last added-line key handed out.
+    last_added_line: u64,
+    /// The line item id the next line an `orderEditAddVariant` stages gets.
+    reserved_line: Option<LineId>,
+}
+
+/// Which line of a calculated order a staged quantity is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CalculatedLine {
+    /// A line the order already has.
+    Existing(LineId),
+    /// A line added in the session, by its key.
+    Added(u64),
+}
+
+/// Why a step of an edit session was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SessionError {
+    /// No open session has this id (a protocol error, not the store's).
+    NoSession,
+    /// The session added no line with this key (a protocol error).
+    NoAddedLine,
+    /// shopify-model refused the session's edit.
+    Refused(ShopifyError),
+}
+
+impl From<ShopifyError> for SessionError {
+    fn from(e: ShopifyError) -> Self {
+        Self::Refused(e)
+    }
+}
+
+/// A session as it would commit now.
+#[derive(Debug, Clone)]
+pub(crate) struct Calculated {
+    /// The session id.
+    pub session: u64,
+    /// The order as it is.
+    pub original: Order,
+    /// The order as it would be after the commit.
+    pub edited: Order,
+    /// The key of each line the session adds, by the line item id it would get.
+    pub added: Vec<(LineId, u64)>,
+}
+
 /// Everything behind the store's lock.
 pub(crate) struct State {
     /// The orders. Private so that every change goes through [`State::store_mut`],
@@ -84,18 +144,12 @@ pub(crate) struct State {
     pub rest_bucket: LeakyBucket,
     /// The GraphQL leaky bucket (cost points).
     pub graphql_bucket: LeakyBucket,
-    /// Open order-edit sessions by id.
-    pub edits: BTreeMap<u64, EditSession>,
-    /// The last edit session id handed out.
-    pub last_edit: u64,
-    /// The last calculated-line key handed out for an added line.
-    pub last_added_line: u64,
+    /// The open order-edit sessions.
+    edits: EditSessions,
     /// The last `X-Request-Id` handed out.
     pub last_request: u64,
     /// Injected faults: how many more Admin API requests fail, and with which status.
     pub faults: Option<(u32, u16)>,
-    /// The line item id the next line an `orderEditAddVariant` stages gets.
-    pub reserved_line: Option<LineId>,
 }
 
 impl State {
@@ -120,6 +174,130 @@ impl State {
         self.order_bodies.insert(id, body.clone());
         Ok(body)
     }
+
+    // ----- edit sessions ---------------------------------------------------------
+
+    /// Makes `line` the id of the next line an `orderEditAddVariant` stages (as if
+    /// it were named in process); a later reservation replaces it. Never refuses:
+    /// an id in use is refused by the edit, in its place.
+    pub(crate) fn reserve_line(&mut self, line: LineId) {
+        self.edits.reserved_line = Some(line);
+    }
+
+    /// The session as shopify-model would apply it now, or its refusal.
+    fn calculate(
+        &self,
+        id: u64,
+        session: &EditSession,
+        now: Timestamp,
+    ) -> Result<Calculated, ShopifyError> {
+        let (edited, edit) = self
+            .store
+            .preview_edit(session.order, &session.ops(), now)?;
+        let original = self.store.order(session.order)?.clone();
+        let live = session.added.iter().filter(|a| a.quantity != 0);
+        let added = edit
+            .added_lines
+            .iter()
+            .zip(live)
+            .map(|(line, a)| (*line, a.key))
+            .collect();
+        Ok(Calculated {
+            session: id,
+            original,
+            edited,
+            added,
+        })
+    }
+
+    /// `orderEditBegin`: a session for the order, refused as the store refuses an
+    /// edit of it (unknown, cancelled, archived).
+    pub(crate) fn begin_edit(
+        &mut self,
+        order: OrderId,
+        now: Timestamp,
+    ) -> Result<Calculated, ShopifyError> {
+        let session = EditSession {
+            order,
+            set: BTreeMap::new(),
+            added: Vec::new(),
+        };
+        let id = self.edits.last_session + 1;
+        let calculated = self.calculate(id, &session, now)?;
+        self.edits.last_session = id;
+        self.edits.open.insert(id, session);
+        Ok(calculated)
+    }
+
+    /// The open session with this id, to change on a copy.
+    fn session(&self, id: u64) -> Result<EditSession, SessionError> {
+        self.edits
+            .open
+            .get(&id)
+            .cloned()
+            .ok_or(SessionError::NoSession)
+    }
+
+    /// `orderEditSetQuantity`: stages a line's quantity (0 removes the line; an
+    /// added line set to 0 leaves the edit). Refused as the store would refuse the
+    /// session's edit with it; a refused step leaves the session as it was.
+    pub(crate) fn stage_quantity(
+        &mut self,
+        id: u64,
+        line: CalculatedLine,
+        quantity: i64,
+        now: Timestamp,
+    ) -> Result<Calculated, SessionError> {
+        let mut session = self.session(id)?;
+        match line {
+            CalculatedLine::Existing(line) => {
+                session.set.insert(line, quantity);
+            }
+            CalculatedLine::Added(key) => {
+                let added = session
+                    .added
+                    .iter_mut()
+                    .find(|a| a.key == key)
+                    .ok_or(SessionError::NoAddedLine)?;
+                added.quantity = quantity;
+            }
+        }
+        let calculated = self.calculate(id, &session, now)?;
+        self.edits.open.insert(id, session);
+        Ok(calculated)
+    }
+
+    /// `orderEditAddVariant`: stages a new line of a variant, with the reserved line
+    /// item id if there is one. Refused as the store would refuse the session's
+    /// edit with it (a quantity of 0 included); the calculated order and the new
+    /// line's key.
+    pub(crate) fn stage_variant(
+        &mut self,
+        id: u64,
+        variant: VariantId,
+        quantity: i64,
+        now: Timestamp,
+    ) -> Result<(Calculated, u64), SessionError> {
+        let mut session = self.session(id)?;
+        let new = AddedLine {
+            key: self.edits.last_added_line + 1,
+            variant,
+            line: self.edits.reserved_line,
+            quantity,
+        };
+        // The store checks the new line as it stands, a quantity of 0 included
+        // (which `ops` leaves out as a line removed from the edit).
+        let mut ops = session.ops();
+        ops.push(new.op());
+        self.store.preview_edit(session.order, &ops, now)?;
+        let key = new.key;
+        session.added.push(new);
+        let calculated = self.calculate(id, &session, now)?;
+        self.edits.last_added_line = key;
+        self.edits.reserved_line = None;
+        self.edits.open.insert(id, session);
+        Ok((calculated, key))
+    }
 }
 
 /// The mock's shared core: configuration, clock, store and webhooks.
@@ -128,8 +306,6 @@ pub(crate) struct Core {
     pub clock: Arc<dyn Clock>,
     pub state: Mutex<State>,
     pub webhooks: Webhooks,
-    pub request_log: Option<RequestLogger>,
-    pub graphql: crate::graphql::MockSchema,
 }
 
 /// The JSON bytes of a value (serialising a `Value` cannot fail).
@@ -144,20 +320,15 @@ impl Core {
             order_bodies: BTreeMap::new(),
             rest_bucket: LeakyBucket::new(config.rest_bucket),
             graphql_bucket: LeakyBucket::new(config.graphql_bucket),
-            edits: BTreeMap::new(),
-            last_edit: 0,
-            last_added_line: 0,
+            edits: EditSessions::default(),
             last_request: 0,
             faults: None,
-            reserved_line: None,
         };
         Self {
             clock: config.clock.clone(),
-            request_log: config.request_log.clone(),
             config,
             state: Mutex::new(state),
             webhooks,
-            graphql: crate::graphql::schema(),
         }
     }
 
@@ -266,24 +437,27 @@ impl Core {
         Ok((refund_json, order))
     }
 
-    /// Commits a batch of edits; `orders/edited` and `orders/updated`.
+    /// `orderEditCommit`: applies the session's edit; `orders/edited` and
+    /// `orders/updated`. The session ends when the edit is applied; a refused
+    /// commit leaves it open.
     pub(crate) fn commit_edit(
         &self,
-        s: &mut State,
-        id: OrderId,
-        ops: &[EditOp],
+        id: u64,
         notify_customer: bool,
         staff_note: Option<&str>,
-    ) -> Result<(OrderEdit, Order), ShopifyError> {
+    ) -> Result<Order, SessionError> {
         let now = self.now();
-        let mut edit = s.store_mut().edit(id, ops, now)?;
+        let mut s = self.lock();
+        let session = s.session(id)?;
+        let mut edit = s.store_mut().edit(session.order, &session.ops(), now)?;
+        s.edits.open.remove(&id);
         edit.notify_customer = notify_customer;
         edit.staff_note = staff_note.unwrap_or_default().to_owned();
-        let order = s.store().order(id)?.clone();
+        let order = s.store().order(session.order)?.clone();
         self.webhooks
             .emit(Topic::OrdersEdited, to_bytes(&edit.to_webhook_json()), now);
         self.emit_order(Topic::OrdersUpdated, &order, now);
-        Ok((edit, order))
+        Ok(order)
     }
 
     /// Fulfils units of a line; `orders/updated` and `orders/fulfilled` or

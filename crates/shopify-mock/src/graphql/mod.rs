@@ -1,0 +1,101 @@
+//! The GraphQL Admin API: a real executor (async-graphql) over the shared store,
+//! with Shopify's shapes for the parts the integration uses: `order(id)`, the
+//! order-edit flow, cancel/close/open/delete, `refundCreate`, `userErrors`, and
+//! `extensions.cost` with a cost-based leaky bucket.
+//!
+//! Every refusal in `userErrors` is shopify-model's `ShopifyError`, its message
+//! word for word; this layer checks only the protocol (gid syntax, JSON types, an
+//! open edit session).
+//!
+//! - `types.rs`: global ids, `UserError`, enums, connections, and the objects
+//!   read back (`Order`, `LineItem`, `Refund`, …).
+//! - `orders.rs`: the `order` query; `orderCancel`, `orderClose`, `orderOpen`,
+//!   `orderDelete`.
+//! - `edits.rs`: `orderEditBegin`, `orderEditSetQuantity`, `orderEditAddVariant`,
+//!   `orderEditCommit` over the edit sessions of `state.rs`; `CalculatedOrder`.
+//! - `refunds.rs`: `refundCreate`, its input and payload types.
+//! - `cost.rs`: the query cost and the cost bucket's answer.
+
+mod cost;
+mod edits;
+mod orders;
+mod refunds;
+mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::reply::Reply;
+use crate::state::Core;
+
+/// Every mutation the mock serves.
+#[derive(MergedObject, Default)]
+struct MutationRoot(
+    edits::EditMutations,
+    orders::OrderMutations,
+    refunds::RefundMutations,
+);
+
+/// The schema the mock serves.
+type MockSchema = Schema<orders::QueryRoot, MutationRoot, EmptySubscription>;
+
+/// The GraphQL Admin API: its schema, built once per mock.
+pub(crate) struct Api {
+    schema: MockSchema,
+}
+
+impl Api {
+    /// Builds the schema.
+    pub(crate) fn new() -> Self {
+        let schema = Schema::build(
+            orders::QueryRoot,
+            MutationRoot::default(),
+            EmptySubscription,
+        )
+        .finish();
+        Self { schema }
+    }
+
+    /// Answers `POST graphql.json` (a JSON body with `query`, or the query itself
+    /// as `application/graphql`).
+    pub(crate) fn handle(&self, core: &Arc<Core>, body: &[u8], now: Timestamp) -> Reply {
+        let missing = || {
+            Reply::json(
+                400,
+                &json!({"errors": {"query": "Required parameter missing or invalid"}}),
+            )
+        };
+        let request: async_graphql::Request = match serde_json::from_slice::<Value>(body) {
+            Ok(v) if v.get("query").is_some_and(Value::is_string) => {
+                match serde_json::from_value(v) {
+                    Ok(r) => r,
+                    Err(_) => return missing(),
+                }
+            }
+            Ok(_) => return missing(),
+            // `Content-Type: application/graphql`: the body is the query itself.
+            Err(_) => match std::str::from_utf8(body) {
+                Ok(q) if !q.trim().is_empty() => async_graphql::Request::new(q),
+                _ => return missing(),
+            },
+        };
+        let cost = cost::query_cost(&request.query, request.operation_name.as_deref());
+        let throttled = !cost::admit(core, cost, now);
+        let mut response = if throttled {
+            cost::throttled()
+        } else {
+            let request = request.data(core.clone());
+            futures::executor::block_on(self.schema.execute(request))
+        };
+        response.extensions.insert(
+            "cost".to_owned(),
+            async_graphql::Value::from_json(cost::extension(core, cost, throttled, now))
+                .expect("JSON converts"),
+        );
+        let body = serde_json::to_value(&response).expect("a GraphQL response serialises");
+        Reply::json(200, &body)
+    }
+}

@@ -28,7 +28,6 @@ use shopify_mock::{
 };
 use shopify_model::{NewOrder, OrderId, ShopifyError};
 
-use crate::refusal::Refusal;
 use crate::runner::{StepError, Transport};
 use crate::steps::ShopifyStep;
 
@@ -54,7 +53,7 @@ pub struct Http {
 /// know is a transport error, so a drift between the two paths fails loudly.
 fn refused(message: &str) -> StepError {
     match ShopifyError::from_message(message) {
-        Some(e) => StepError::Refused(Refusal::Shopify(e)),
+        Some(e) => StepError::Refused(e.into()),
         None => StepError::Transport(format!(
             "Shopify refused with a message shopify-model does not know: {message}"
         )),
@@ -237,9 +236,9 @@ impl Http {
             .and_then(Value::as_str)
             .map(str::to_string);
         match (status.as_u16(), base) {
-            (404, _) => Err(StepError::Refused(Refusal::Shopify(
-                ShopifyError::OrderNotFound { order },
-            ))),
+            (404, _) => Err(StepError::Refused(
+                ShopifyError::OrderNotFound { order }.into(),
+            )),
             (422, Some(message)) => Err(refused(&message)),
             (code, _) => Err(StepError::Transport(format!(
                 "Shopify answered {code} to {path}: {text}"
@@ -283,7 +282,7 @@ impl Transport for Http {
         self.set_time(at);
         self.rt.block_on(self.sync.state()).settings = settings;
         self.mock.seed_orders(orders).map_err(|e| match e {
-            MockError::Seed(e) => StepError::Refused(Refusal::Shopify(e)),
+            MockError::Seed(e) => StepError::Refused(e.into()),
             other => transport(other),
         })?;
         // The store existed before Katana connected: the first reconciliation

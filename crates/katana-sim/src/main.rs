@@ -190,7 +190,13 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 match transport.run(s) {
                     Ok(_) => {
                         passed += 1;
-                        writeln!(out, "ok      {} ({} steps)", s.path.display(), s.steps.len()).context(STDOUT)?;
+                        writeln!(
+                            out,
+                            "ok      {} ({} steps)",
+                            s.path.display(),
+                            s.steps.len()
+                        )
+                        .context(STDOUT)?;
                     }
                     Err(failure) => {
                         failed += 1;

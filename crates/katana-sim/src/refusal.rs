@@ -14,9 +14,9 @@ use shopify_model::ShopifyError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// Shopify's own rules refused the change (a 404 or 422 over HTTP).
-    Shopify(ShopifyError),
+    Shopify(Box<ShopifyError>),
     /// Katana refused the action or change.
-    Katana(KatanaError),
+    Katana(Box<KatanaError>),
 }
 
 impl Refusal {
@@ -48,19 +48,25 @@ impl Refusal {
 impl fmt::Display for Refusal {
     /// `Shopify refused (order_archived): order #1001 is archived …`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} refused ({}): {}", self.by(), self.kind(), self.message())
+        write!(
+            f,
+            "{} refused ({}): {}",
+            self.by(),
+            self.kind(),
+            self.message()
+        )
     }
 }
 
 impl From<ShopifyError> for Refusal {
     fn from(e: ShopifyError) -> Self {
-        Self::Shopify(e)
+        Self::Shopify(Box::new(e))
     }
 }
 
 impl From<KatanaError> for Refusal {
     fn from(e: KatanaError) -> Self {
-        Self::Katana(e)
+        Self::Katana(Box::new(e))
     }
 }
 
@@ -70,6 +76,46 @@ pub fn kinds() -> Vec<(&'static str, &'static str, &'static str)> {
     let katana = KatanaError::CODES.iter().map(|(k, m)| (*k, "Katana", *m));
     shopify.chain(katana).collect()
 }
+
+/// The kinds a scenario never meets, and why: the file check refuses the input
+/// first, or no step can cause it. Every other kind appears in `scenarios/`
+/// (checked by a test).
+pub const NOT_IN_SCENARIOS: &[(&str, &str)] = &[
+    ("refund_not_found", "no step looks a refund up by id"),
+    (
+        "variant_not_found",
+        "`add_line` names a SKU, and the catalogue has a variant for every SKU",
+    ),
+    (
+        "order_without_lines",
+        "the file check refuses an order without lines",
+    ),
+    ("sku_missing", "the file check refuses an empty SKU"),
+    (
+        "fulfilled_above_quantity",
+        "the file check refuses more fulfilled units than ordered",
+    ),
+    (
+        "invalid_quantity",
+        "scenario quantities are whole numbers; only an HTTP client can send `-1` or `2.5`",
+    ),
+    (
+        "quantity_too_large",
+        "the file check refuses quantities above 2,147,483,647",
+    ),
+    (
+        "sku_too_long",
+        "the file check refuses SKUs over 255 characters",
+    ),
+    (
+        "row_exists",
+        "only the sync could add a row twice, and it never does",
+    ),
+    (
+        "already_imported",
+        "only the sync could import an order twice, and it never does",
+    ),
+];
 
 /// The kinds' names, each once, for `expect_error`'s check and its hints.
 pub fn kind_names() -> Vec<&'static str> {
@@ -89,10 +135,18 @@ pub fn reference_markdown() -> String {
          stable `kind` and one message, the same whichever way the step travelled \
          (in process, REST or GraphQL). `expect_error` can name the kind \
          (`kind: order_archived`) and words of the message (`contains: archived`).\n\n\
+         Kinds marked *never in a scenario* exist for HTTP clients of the mock \
+         server or as guards; the reason is given.\n\n\
          | kind | refused by | meaning |\n|---|---|---|\n",
     );
     for (kind, by, meaning) in kinds() {
-        out.push_str(&format!("| `{kind}` | {by} | {meaning} |\n"));
+        let never = NOT_IN_SCENARIOS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or_else(String::new, |(_, why)| {
+                format!(" *Never in a scenario: {why}.*")
+            });
+        out.push_str(&format!("| `{kind}` | {by} | {meaning}.{never} |\n"));
     }
     out
 }

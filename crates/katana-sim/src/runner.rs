@@ -219,7 +219,7 @@ pub enum StepError {
 
 impl From<ShopifyError> for StepError {
     fn from(e: ShopifyError) -> Self {
-        Self::Refused(Refusal::Shopify(e))
+        Self::Refused(e.into())
     }
 }
 
@@ -269,7 +269,12 @@ impl InProcess {
 
     /// The sync's reaction to a Shopify event about order `id`: on its creation the
     /// import decision, afterwards the changes (katana-sync's `plan_for`, as over HTTP).
-    fn sync(&mut self, id: OrderId, event: OrderEvent, at: Timestamp) -> Result<Vec<Effect>, StepError> {
+    fn sync(
+        &mut self,
+        id: OrderId,
+        event: OrderEvent,
+        at: Timestamp,
+    ) -> Result<Vec<Effect>, StepError> {
         let order = match event {
             OrderEvent::Deleted => None,
             OrderEvent::Created | OrderEvent::Changed => {
@@ -372,10 +377,8 @@ fn run_step(
             let why = on_katana(transport, |katana, _| NoChange::of(katana, s.order()))?;
             Ok(vec![TraceLine::NoChange(why)])
         }
-        Action::Katana(s) => on_katana(transport, |katana, settings| {
-            s.run(katana, settings, at)
-        })?
-        .map_err(FailureReason::Refused),
+        Action::Katana(s) => on_katana(transport, |katana, settings| s.run(katana, settings, at))?
+            .map_err(FailureReason::Refused),
         Action::Expect(x) => {
             let mismatches = on_katana(transport, |katana, _| x.check(katana))?;
             if mismatches.is_empty() {
@@ -434,16 +437,15 @@ pub fn run_with(
         let lines = run_step(transport, &entry.step, at).map_err(fail)?;
         trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
     }
-    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace))
-        .map_err(|reason| {
-            Box::new(Failure {
-                path: scenario.path.clone(),
-                step: scenario.steps.len(),
-                loc: None,
-                step_text: "snapshot".into(),
-                reason,
-            })
+    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace)).map_err(|reason| {
+        Box::new(Failure {
+            path: scenario.path.clone(),
+            step: scenario.steps.len(),
+            loc: None,
+            step_text: "snapshot".into(),
+            reason,
         })
+    })
 }
 
 /// Builds a scenario's set-up: Shopify orders and their import, then delivery
@@ -497,7 +499,7 @@ fn setup(
                 Ok(fx) => out.extend(TraceLine::effects(fx)),
                 Err(e) => {
                     let what = format!("katana.sales_orders: {} {}", d.row, d.delivery);
-                    return Err((d.loc, what, e));
+                    return Err(Box::new((d.loc, what, e)));
                 }
             }
         }
@@ -518,7 +520,7 @@ fn setup(
                 Ok(fx) => out.extend(TraceLine::effects(fx)),
                 Err(e) => {
                     let what = format!("katana.manufacturing_orders: {}", mo.id);
-                    return Err((mo.loc, what, e));
+                    return Err(Box::new((mo.loc, what, e)));
                 }
             }
         }
@@ -526,7 +528,10 @@ fn setup(
     });
     match katana_setup {
         Ok(Ok(())) => Ok(out),
-        Ok(Err((loc, what, e))) => Err(fail(Some(loc), what, FailureReason::Setup(e.into()))),
+        Ok(Err(refused)) => {
+            let (loc, what, e) = *refused;
+            Err(fail(Some(loc), what, FailureReason::Setup(e.into())))
+        }
         Err(reason) => Err(fail(None, "katana".into(), reason)),
     }
 }

@@ -116,8 +116,9 @@ fn expect_error_with_other_text_fails_and_shows_the_error() {
 
 #[test]
 fn expect_error_with_another_kind_fails_and_shows_the_refusal() {
-    let report =
-        failure("  - expect_error: { step: { dismiss: MO-1 }, kind: wrong_action, contains: open }\n");
+    let report = failure(
+        "  - expect_error: { step: { dismiss: MO-1 }, kind: wrong_action, contains: open }\n",
+    );
     assert_eq!(
         report,
         "scenarios/f.yaml:12:5: step 1 failed: expect_error: { step: { dismiss: MO-1 }, kind: wrong_action, contains: open }\n  \
@@ -130,12 +131,16 @@ fn expect_error_with_another_kind_fails_and_shows_the_refusal() {
 fn expect_error_with_the_right_kind_passes() {
     let scenario = parse_scenario(
         Path::new("scenarios/f.yaml"),
-        &format!("{HEAD}  - expect_error: {{ step: {{ dismiss: MO-1 }}, kind: no_open_message }}\n"),
+        &format!(
+            "{HEAD}  - expect_error: {{ step: {{ dismiss: MO-1 }}, kind: no_open_message }}\n"
+        ),
     )
     .expect("valid");
     let snapshot = runner::run(&scenario).expect("passes").to_yaml();
     assert!(
-        snapshot.contains("refused as expected: Katana refused (no_open_message): MO-1 has no open message"),
+        snapshot.contains(
+            "refused as expected: Katana refused (no_open_message): MO-1 has no open message"
+        ),
         "{snapshot}"
     );
 }

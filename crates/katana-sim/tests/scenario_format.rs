@@ -15,12 +15,12 @@ use katana_sim::scenario::{
 };
 use katana_sim::steps::Step;
 use katana_sim::steps::cancel::Cancel;
+use katana_sim::steps::dismiss::Dismiss;
 use katana_sim::steps::edit::Edit;
 use katana_sim::steps::expect::{Expect as Expectation, MoExpect, SoExpect};
 use katana_sim::steps::expect_error::ExpectError;
 use katana_sim::steps::keep_mo_quantity::KeepMoQuantity;
 use katana_sim::steps::refund::{Refund, RefundLine};
-use katana_sim::steps::dismiss::Dismiss;
 use shopify_model::{CancelReason, FinancialStatus, NewLine, NewOrder, RestockType};
 
 /// The example of scenarios.md, verbatim.

@@ -16,9 +16,7 @@ use katana_rules::{Delivery, MoId, MoStatus, RowRef};
 use shopify_model::{FinancialStatus, MAX_LINE_QUANTITY, MAX_SKU_LEN, NewLine, NewOrder};
 
 use super::MAX_DIAGNOSTICS;
-use super::ast::{
-    DeliverySetup, MoKind, MoSetup, OrderSetup, Scenario, SettingsPatch, StepEntry,
-};
+use super::ast::{DeliverySetup, MoKind, MoSetup, OrderSetup, Scenario, SettingsPatch, StepEntry};
 use super::diag::{Diagnostic, Loc};
 use super::tree::{Kind, Node};
 use super::yaml::{Value, describe, is_null, value};
@@ -182,7 +180,11 @@ impl<'p> Cx<'p> {
     // ---- generic shape helpers -------------------------------------------------------
 
     /// The entries of a map node, keys checked to be scalars and not repeated.
-    pub(crate) fn raw_map<'n>(&mut self, node: &'n Node, what: &str) -> Option<Vec<(&'n Node, &'n Node)>> {
+    pub(crate) fn raw_map<'n>(
+        &mut self,
+        node: &'n Node,
+        what: &str,
+    ) -> Option<Vec<(&'n Node, &'n Node)>> {
         let Kind::Map(entries) = &node.kind else {
             if let Kind::Scalar { text, plain } = &node.kind
                 && matches!(value(text, *plain), Value::Null)
@@ -362,7 +364,12 @@ impl<'p> Cx<'p> {
         }
     }
 
-    pub(crate) fn choice<T: Copy>(&mut self, node: &Node, field: &str, values: &[(&str, T)]) -> Option<T> {
+    pub(crate) fn choice<T: Copy>(
+        &mut self,
+        node: &Node,
+        field: &str,
+        values: &[(&str, T)],
+    ) -> Option<T> {
         let names: Vec<&str> = values.iter().map(|(n, _)| *n).collect();
         if let Kind::Scalar { text, plain } = &node.kind
             && !matches!(value(text, *plain), Value::Null)
@@ -487,7 +494,7 @@ impl<'p> Cx<'p> {
         } else {
             self.mos.insert(id.clone(), loc);
         }
-        }
+    }
 
     // ---- shared by steps ------------------------------------------------------------
 
@@ -692,15 +699,16 @@ impl<'p> Cx<'p> {
 
     /// rules.md §8: step *n* runs at start + *n* minutes, which must be representable.
     fn check_start(&mut self, start: Timestamp, loc: Loc, steps: usize) {
-        let span: Option<SignedDuration> = i32::try_from(steps)
-            .ok()
-            .and_then(|n| STEP.checked_mul(n));
+        let span: Option<SignedDuration> =
+            i32::try_from(steps).ok().and_then(|n| STEP.checked_mul(n));
         if span.is_some_and(|d| start.checked_add(d).is_ok()) {
             return;
         }
         let latest = span
             .and_then(|d| Timestamp::MAX.checked_sub(d).ok())
-            .map_or_else(String::new, |t| format!("; the latest start for {steps} steps is {t}"));
+            .map_or_else(String::new, |t| {
+                format!("; the latest start for {steps} steps is {t}")
+            });
         self.err(
             loc,
             format!("`start` is too late: its {steps} steps, one minute each, would run past the last instant the clock can show"),
@@ -911,7 +919,15 @@ impl<'p> Cx<'p> {
                 }
             }
             let sku = sku.and_then(|n| self.string(n, "sku"));
-            let quantity = quantity.and_then(|n| self.u32(n, "quantity"));
+            let quantity = quantity.and_then(|n| {
+                let q = self.u32(n, "quantity")?;
+                if q == 0 {
+                    let hint = Some("an MO makes at least 1 unit".into());
+                    self.err(n.loc, "`quantity` must be at least 1", hint);
+                    return None;
+                }
+                Some(q)
+            });
             Some(MoKind::MakeToStock {
                 sku: sku?,
                 quantity: quantity?,

@@ -149,7 +149,9 @@ mod tests {
         for s in ["MO-1", "OAK-TABLE", "a_b", "x.y/z"] {
             assert!(plain_is_safe(s), "{s}");
         }
-        for s in ["", "null", "Null", "true", "TRUE", "yes", "on", "1", "0x1", ".inf", "a b", "a:b", "-x"] {
+        for s in [
+            "", "null", "Null", "true", "TRUE", "yes", "on", "1", "0x1", ".inf", "a b", "a:b", "-x",
+        ] {
             assert!(!plain_is_safe(s), "{s}");
         }
     }

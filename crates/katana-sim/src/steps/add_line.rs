@@ -35,7 +35,7 @@ impl StepDef for AddLine {
         summary: "An order edit in Shopify admin adds a line. It becomes a new SO row \
                   without an MO. Over HTTP: GraphQL `orderEditBegin` → \
                   `orderEditAddVariant` → `orderEditCommit`.",
-        example: "- add_line: { order: 1001, line: 13, sku: OAK-BENCH, quantity: 2 }",
+        example: "- add_line: { order: 1001, line: 14, sku: OAK-STOOL, quantity: 2 }",
     };
 
     fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {

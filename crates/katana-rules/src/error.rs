@@ -149,12 +149,18 @@ impl KatanaError {
             "row_has_mo",
             "the row already has its make-to-order MO (a row has at most one)",
         ),
-        ("row_exists", "the sales order already has a row for this line"),
+        (
+            "row_exists",
+            "the sales order already has a row for this line",
+        ),
         (
             "already_imported",
             "the Shopify order was imported before; Katana never imports an order twice",
         ),
-        ("zero_quantity", "a row or MO needs a quantity of at least 1"),
+        (
+            "zero_quantity",
+            "a row or MO needs a quantity of at least 1",
+        ),
         (
             "no_open_message",
             "the MO has no open message, so there is nothing to act on",
@@ -194,17 +200,53 @@ mod tests {
             KatanaError::UnknownMo(mo.clone()),
             KatanaError::DuplicateMo(mo.clone()),
             KatanaError::UnknownSalesOrder(1),
-            KatanaError::UnknownRow { number: "#1".into(), line: 2 },
-            KatanaError::RowHasMo { number: "#1".into(), line: 2, mo: mo.clone() },
-            KatanaError::DuplicateRow { number: "#1".into(), line: 2 },
+            KatanaError::UnknownRow {
+                number: "#1".into(),
+                line: 2,
+            },
+            KatanaError::RowHasMo {
+                number: "#1".into(),
+                line: 2,
+                mo: mo.clone(),
+            },
+            KatanaError::DuplicateRow {
+                number: "#1".into(),
+                line: 2,
+            },
             KatanaError::AlreadyImported(1),
             KatanaError::ZeroQuantity,
-            KatanaError::NoOpenMessage { mo: mo.clone(), action: "x" },
-            KatanaError::WrongMessage { mo: mo.clone(), text: "t".into(), hint: "h".into() },
-            KatanaError::RowGone { mo: mo.clone(), row, number: "#1".into() },
-            KatanaError::RowLocked { mo: mo.clone(), row, number: "#1".into(), delivery: Delivery::Packed },
-            KatanaError::RowLocked { mo: mo.clone(), row, number: "#1".into(), delivery: Delivery::Delivered },
-            KatanaError::RowTaken { mo: mo.clone(), row, number: "#1".into(), other: mo },
+            KatanaError::NoOpenMessage {
+                mo: mo.clone(),
+                action: "x",
+            },
+            KatanaError::WrongMessage {
+                mo: mo.clone(),
+                text: "t".into(),
+                hint: "h".into(),
+            },
+            KatanaError::RowGone {
+                mo: mo.clone(),
+                row,
+                number: "#1".into(),
+            },
+            KatanaError::RowLocked {
+                mo: mo.clone(),
+                row,
+                number: "#1".into(),
+                delivery: Delivery::Packed,
+            },
+            KatanaError::RowLocked {
+                mo: mo.clone(),
+                row,
+                number: "#1".into(),
+                delivery: Delivery::Delivered,
+            },
+            KatanaError::RowTaken {
+                mo: mo.clone(),
+                row,
+                number: "#1".into(),
+                other: mo,
+            },
         ];
         let codes: Vec<&str> = all.iter().map(KatanaError::code).collect();
         let listed: Vec<&str> = KatanaError::CODES.iter().map(|(c, _)| *c).collect();
@@ -220,4 +262,3 @@ mod tests {
         }
     }
 }
-

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-
 /// A Shopify order id, as Katana keeps it hidden on the SO.
 pub type OrderId = u64;
 /// A Shopify line item id, which identifies an SO row.
@@ -137,9 +136,7 @@ impl fmt::Display for MoStatus {
 }
 
 /// An SO row's delivery status.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Delivery {
     /// Not shipped yet: the row follows Shopify.
     #[default]

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-
 use crate::katana::Katana;
 use crate::model::{Message, MessageState, Mo, UnlinkReason};
 use crate::types::{MoId, ProductionType};

@@ -340,7 +340,12 @@ fn an_so_that_loses_its_last_row_is_deleted() {
 #[test]
 fn a_row_quantity_of_0_is_refused() {
     let mut k = world(true, MoStatus::NotStarted);
-    let before = k.row(katana_rules::RowRef { order: ORDER, line: 11 }).cloned();
+    let before = k
+        .row(katana_rules::RowRef {
+            order: ORDER,
+            line: 11,
+        })
+        .cloned();
     let err = k
         .apply(
             &SoChange::SetRowQuantity {
@@ -352,7 +357,14 @@ fn a_row_quantity_of_0_is_refused() {
         )
         .unwrap_err();
     assert_eq!(err, katana_rules::KatanaError::ZeroQuantity);
-    assert_eq!(k.row(katana_rules::RowRef { order: ORDER, line: 11 }).cloned(), before);
+    assert_eq!(
+        k.row(katana_rules::RowRef {
+            order: ORDER,
+            line: 11
+        })
+        .cloned(),
+        before
+    );
 }
 
 #[test]

@@ -159,3 +159,56 @@ fn help_has_examples() {
         "{t}"
     );
 }
+
+/// `katana-sim check scenarios | head -1`: a reader that goes away is not an error.
+/// The pipe's read end is closed before the binary starts, so every write fails
+/// with a broken pipe, deterministically.
+#[test]
+fn a_closed_stdout_ends_quietly_with_exit_0() {
+    let dir = folder("closed-stdout", &[("a.yaml", PASSING), ("b.yaml", FAILING)]);
+    for args in [
+        vec!["check"],
+        vec!["run"],
+        vec!["list"],
+        vec!["docs", "steps"],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let mut cmd = bin();
+        cmd.args(&args);
+        if args[0] != "docs" {
+            cmd.arg(&dir);
+        }
+        let out = cmd
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+/// `katana-sim run > /dev/full`: a full disk is a clear error (exit 2), not a panic.
+#[test]
+fn a_full_stdout_is_a_clear_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("no /dev/full on this machine; skipped");
+        return;
+    };
+    let dir = folder("full-stdout", &[("a.yaml", PASSING)]);
+    let out = bin()
+        .arg("run")
+        .arg(&dir)
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: cannot write to standard output: No space left on device (os error 28)"
+    );
+}

@@ -186,9 +186,7 @@ impl<'p> Cx<'p> {
         what: &str,
     ) -> Option<Vec<(&'n Node, &'n Node)>> {
         let Kind::Map(entries) = &node.kind else {
-            if let Kind::Scalar { text, plain } = &node.kind
-                && matches!(value(text, *plain), Value::Null)
-            {
+            if is_null(node) {
                 // An empty value (`key:`) counts as an empty map.
                 return Some(Vec::new());
             }
@@ -264,7 +262,7 @@ impl<'p> Cx<'p> {
     pub(crate) fn seq<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [Rc<Node>]> {
         match &node.kind {
             Kind::Seq(items) => Some(items),
-            Kind::Scalar { text, plain } if matches!(value(text, *plain), Value::Null) => Some(&[]),
+            Kind::Scalar { .. } if is_null(node) => Some(&[]),
             _ => {
                 let found = describe(node);
                 self.err(

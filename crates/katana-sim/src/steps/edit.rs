@@ -6,12 +6,11 @@ use jiff::Timestamp;
 use serde_json::json;
 use shopify_model::{OrderId, ShopifyError, Store};
 
-use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use super::{Action, ShopifyStep, Side, StepDef, StepDoc, parse_line_units, write_line_units};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, Units};
 use crate::scenario::tree::Node;
-use crate::scenario::{flow_map, some};
 
 /// Shopify order edit: set a line's quantity (0 removes the line).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,29 +36,16 @@ impl StepDef for Edit {
     };
 
     fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {
-        let what = "`edit`";
-        let m = cx.map(value, what, &["order", "line", "quantity"])?;
-        let row = cx.row(&m, what);
-        let quantity = cx
-            .req(&m, "quantity", what)
-            .and_then(|n| cx.units(n, "quantity", Units::Any));
-        let row = row?;
+        let (order, line, quantity) = parse_line_units(cx, value, Self::NAME, Units::Any)?;
         Some(Self {
-            order: row.order,
-            line: row.line,
-            quantity: quantity?,
+            order,
+            line,
+            quantity,
         })
     }
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        flow_map(
-            f,
-            &[
-                ("order", some(self.order)),
-                ("line", some(self.line)),
-                ("quantity", some(self.quantity)),
-            ],
-        )
+        write_line_units(f, self.order, self.line, self.quantity)
     }
 
     fn action(&self) -> Action<'_> {

@@ -21,8 +21,9 @@ use shopify_model::{OrderId, ShopifyError, Store};
 use crate::http::Http;
 use crate::refusal::Refusal;
 use crate::runner::{StepError, TraceLine};
-use crate::scenario::convert::Cx;
+use crate::scenario::convert::{Cx, Units};
 use crate::scenario::tree::Node;
+use crate::scenario::{flow_map, some};
 
 /// Which world a step acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,41 @@ pub(crate) trait StepDef: Sized {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// How the runner runs it.
     fn action(&self) -> Action<'_>;
+}
+
+/// Reads `{ order, line, quantity }`, the fields of a step about units of one line
+/// (`edit`, `fulfill`): the line must exist, the quantity be within `units`.
+pub(crate) fn parse_line_units(
+    cx: &mut Cx<'_>,
+    value: &Node,
+    name: &str,
+    units: Units,
+) -> Option<(u64, u64, u32)> {
+    let what = format!("`{name}`");
+    let m = cx.map(value, &what, &["order", "line", "quantity"])?;
+    let row = cx.row(&m, &what);
+    let quantity = cx
+        .req(&m, "quantity", &what)
+        .and_then(|n| cx.units(n, "quantity", units));
+    let row = row?;
+    Some((row.order, row.line, quantity?))
+}
+
+/// Writes `{ order, line, quantity }` back.
+pub(crate) fn write_line_units(
+    f: &mut fmt::Formatter<'_>,
+    order: u64,
+    line: u64,
+    quantity: u32,
+) -> fmt::Result {
+    flow_map(
+        f,
+        &[
+            ("order", some(order)),
+            ("line", some(line)),
+            ("quantity", some(quantity)),
+        ],
+    )
 }
 
 /// One entry of the list of steps: what the parser, `check` and the docs need.

@@ -62,6 +62,8 @@ static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
             name: None,
             financial_status: shopify_mock::shopify_model::FinancialStatus::Paid,
             lines,
+            archived: false,
+            cancelled: false,
         }])
         .unwrap();
         // The stub answers with exactly the body the mock gives.

@@ -53,3 +53,38 @@ pub fn parse_orders(text: &str, is_json: bool) -> Result<Vec<NewOrder>, String> 
             .map_err(|e| e.to_string().trim_start_matches("error: ").to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use shopify_model::FinancialStatus;
+
+    use super::*;
+
+    #[test]
+    fn an_order_may_start_archived_or_cancelled_in_yaml_and_json() {
+        let yaml = "\
+- id: 1001
+  archived: true
+  financial_status: refunded
+  lines:
+    - {id: 11, sku: CHAIR, quantity: 2, fulfilled: 2}
+- id: 1002
+  cancelled: true
+  archived: true
+  lines:
+    - {id: 21, sku: LAMP, quantity: 1}
+- id: 1003
+  lines:
+    - {id: 31, sku: DESK, quantity: 1}
+";
+        let orders = parse_orders(yaml, false).unwrap();
+        let flags: Vec<(bool, bool)> = orders.iter().map(|o| (o.archived, o.cancelled)).collect();
+        assert_eq!(flags, [(true, false), (true, true), (false, false)]);
+        assert_eq!(orders[0].financial_status, FinancialStatus::Refunded);
+        let json = serde_json::to_string(&orders).unwrap();
+        assert_eq!(parse_orders(&json, true).unwrap(), orders);
+        // A key not in the format is still refused, with its place.
+        let err = parse_orders("- {id: 1, closed: true, lines: []}", false).unwrap_err();
+        assert!(err.contains("closed"), "{err}");
+    }
+}

@@ -67,6 +67,29 @@ async fn order_reads_with_gids() {
 }
 
 #[tokio::test]
+async fn orders_that_start_archived_or_cancelled_read_as_such() {
+    let h = harness().await;
+    let mut archived = order(1001, &[(11, "CHAIR", 2, 1)]);
+    archived.archived = true;
+    let mut cancelled = order(1002, &[(21, "LAMP", 1, 0)]);
+    cancelled.cancelled = true;
+    cancelled.archived = true;
+    h.mock.seed_orders(&[archived, cancelled]).unwrap();
+    let o = gql_order(&h, 1001).await;
+    assert_eq!(
+        (&o["closed"], &o["closedAt"]),
+        (&json!(true), &json!(common::START))
+    );
+    assert_eq!(o["cancelledAt"], Value::Null);
+    assert_eq!(o["displayFulfillmentStatus"], "PARTIALLY_FULFILLED");
+    let o = gql_order(&h, 1002).await;
+    assert_eq!(o["cancelledAt"], common::START);
+    assert_eq!(o["cancelReason"], "OTHER");
+    assert_eq!(o["closed"], true);
+    assert_eq!(o["lineItems"]["nodes"][0]["unfulfilledQuantity"], 0);
+}
+
+#[tokio::test]
 async fn unknown_order_is_null_and_a_bad_gid_an_error() {
     let h = seeded().await;
     assert_eq!(gql_order(&h, 9).await, Value::Null);

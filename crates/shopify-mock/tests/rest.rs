@@ -51,6 +51,50 @@ async fn get_order_returns_the_rest_json() {
 }
 
 #[tokio::test]
+async fn seeded_orders_may_start_archived_or_cancelled() {
+    let h = harness().await;
+    let orders = shopify_mock::parse_orders(
+        "- {id: 1001, archived: true, lines: [{id: 11, sku: CHAIR, quantity: 2, fulfilled: 2}]}\n\
+         - {id: 1002, cancelled: true, financial_status: voided, lines: [{id: 21, sku: LAMP, quantity: 1}]}\n\
+         - {id: 1003, lines: [{id: 31, sku: DESK, quantity: 1}]}\n",
+        false,
+    )
+    .unwrap();
+    h.mock.seed_orders(&orders).unwrap();
+    let archived = h.get("orders/1001.json").await.body["order"].clone();
+    assert_eq!(archived["closed_at"], common::START);
+    assert_eq!(archived["cancelled_at"], Value::Null);
+    assert_eq!(archived["fulfillment_status"], "fulfilled");
+    let cancelled = h.get("orders/1002.json").await.body["order"].clone();
+    assert_eq!(cancelled["cancelled_at"], common::START);
+    assert_eq!(cancelled["cancel_reason"], "other");
+    assert_eq!(cancelled["closed_at"], Value::Null);
+    assert_eq!(cancelled["financial_status"], "voided");
+    assert_eq!(cancelled["line_items"][0]["current_quantity"], 1);
+    assert_eq!(cancelled["line_items"][0]["fulfillable_quantity"], 0);
+    assert_eq!(ids(&h.get("orders.json").await.body), [1003]);
+    assert_eq!(ids(&h.get("orders.json?status=closed").await.body), [1001]);
+    assert_eq!(
+        ids(&h.get("orders.json?status=cancelled").await.body),
+        [1002]
+    );
+    // An order with fulfilled units cannot start cancelled: Shopify's refusal,
+    // and nothing of the seed is added.
+    let refused = shopify_mock::parse_orders(
+        "- {id: 1004, lines: [{id: 41, sku: A, quantity: 1}]}\n\
+         - {id: 1005, cancelled: true, lines: [{id: 51, sku: A, quantity: 2, fulfilled: 1}]}\n",
+        false,
+    )
+    .unwrap();
+    let err = h.mock.seed_orders(&refused).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot seed orders: order #1005 cannot be cancelled: 1 units are fulfilled (an order with fulfilled items cannot be cancelled; refund them instead)"
+    );
+    assert_eq!(h.get("orders/1004.json").await.status, 404);
+}
+
+#[tokio::test]
 async fn get_order_with_fields_keeps_only_those() {
     let h = seeded().await;
     let a = h.get("orders/1001.json?fields=id,name").await;

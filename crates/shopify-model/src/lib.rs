@@ -45,6 +45,9 @@
 //! - **Line item ids are unique in the store**, as in Shopify; an id of a deleted
 //!   order may be used again. Ids the store allocates count up from 1 per kind (line
 //!   items from above the highest id seen) and are never reused.
+//! - **Orders may start archived or cancelled** ([`NewOrder`]'s `archived` and
+//!   `cancelled`): closed or cancelled at the creation instant (cancel reason
+//!   `other`), as if done right after creation but with no separate change.
 //! - **Close and open are idempotent**: closing a closed order (or opening an open
 //!   one) changes nothing, not even `updated_at`. Archived orders can still be
 //!   refunded, fulfilled and cancelled; only editing is refused. Cancelled orders can

@@ -233,7 +233,9 @@ impl Order {
 
     /// Units fulfilled (and not returned) over all lines.
     pub fn fulfilled_units(&self) -> u32 {
-        self.line_items.iter().map(|l| l.fulfilled_quantity).sum()
+        self.line_items
+            .iter()
+            .fold(0, |sum, l| sum.saturating_add(l.fulfilled_quantity))
     }
 
     /// `None` when nothing is fulfilled, `Fulfilled` when something is fulfilled and

@@ -31,7 +31,8 @@
 //!    [`RefundExceedsUnfulfilled`](ShopifyError::RefundExceedsUnfulfilled),
 //!    [`ReturnExceedsFulfilled`](ShopifyError::ReturnExceedsFulfilled),
 //!    [`FulfillExceedsUnfulfilled`](ShopifyError::FulfillExceedsUnfulfilled),
-//!    [`CancelFulfilled`](ShopifyError::CancelFulfilled)).
+//!    [`CancelFulfilled`](ShopifyError::CancelFulfilled), which a new order to be
+//!    created cancelled meets after all its lines have passed).
 //!
 //! A change made of several items (the lines of a new order, the ops of an edit
 //! batch, the lines of a refund) checks steps 1 and 2 once, then its items in the
@@ -463,11 +464,19 @@ impl Store {
 
     /// Creates an order at `now` (`created_at` = `updated_at` = `now`).
     ///
+    /// A [`NewOrder`] marked `archived` is created closed (`closed_at` = `now`), one
+    /// marked `cancelled` is created cancelled (`cancelled_at` = `now`, reason
+    /// `other`); nothing else differs. Its financial status may be any, and its
+    /// lines may have fulfilled units.
+    ///
     /// Refused (in this order, see the module docs) when the order id exists, the
     /// order has no lines, or for a line (in order): its id is already in use in the
     /// store (or twice in this order), its SKU is empty or over [`MAX_SKU_LEN`]
     /// characters, its quantity is 0 or above [`MAX_LINE_QUANTITY`], or more units
-    /// are fulfilled than ordered.
+    /// are fulfilled than ordered; then, once every line has passed, when the order
+    /// is to be created cancelled while units are fulfilled
+    /// ([`CancelFulfilled`](ShopifyError::CancelFulfilled), as [`cancel`](Self::cancel)
+    /// refuses it).
     pub fn create_order(&mut self, new: &NewOrder, now: Timestamp) -> Result<&Order, ShopifyError> {
         if self.orders.contains_key(&new.id) {
             return Err(ShopifyError::DuplicateOrder { order: new.id });
@@ -500,7 +509,7 @@ impl Store {
                 fulfilled_quantity: l.fulfilled,
             });
         }
-        let order = Order {
+        let mut order = Order {
             id: new.id,
             order_number: Order::order_number_for(new.id, &name),
             name,
@@ -513,6 +522,20 @@ impl Store {
             line_items,
             refunds: Vec::new(),
         };
+        if new.cancelled {
+            let fulfilled = order.fulfilled_units();
+            if fulfilled > 0 {
+                return Err(ShopifyError::CancelFulfilled {
+                    order: order.name,
+                    fulfilled,
+                });
+            }
+            order.cancelled_at = Some(now);
+            order.cancel_reason = Some(CancelReason::Other);
+        }
+        if new.archived {
+            order.closed_at = Some(now);
+        }
         let pending = pending.finish();
         self.commit(pending, order);
         Ok(&self.orders[&new.id])

@@ -26,6 +26,8 @@ fn new_order(id: OrderId, lines: Vec<NewLine>) -> NewOrder {
         name: None,
         financial_status: FinancialStatus::Paid,
         lines,
+        archived: false,
+        cancelled: false,
     }
 }
 
@@ -201,6 +203,133 @@ fn create_order_refusals() {
     s.create_order(&new_order(1003, vec![line(31, "DESK", 1, 0)]), t(1))
         .unwrap();
     assert_eq!(s.variant_for_sku("DESK"), Some(4));
+}
+
+#[test]
+fn an_order_can_start_archived_or_cancelled() {
+    let mut s = Store::new();
+    let mut archived = new_order(1, vec![line(11, "CHAIR", 3, 3), line(12, "LAMP", 2, 1)]);
+    archived.archived = true;
+    archived.financial_status = FinancialStatus::PartiallyRefunded;
+    let o = s.create_order(&archived, t(0)).unwrap();
+    assert_eq!(
+        (o.closed_at, o.cancelled_at, o.cancel_reason),
+        (Some(t(0)), None, None)
+    );
+    assert_eq!((o.created_at, o.updated_at), (t(0), t(0)));
+    assert_eq!(o.financial_status, FinancialStatus::PartiallyRefunded);
+    let j = o.to_rest_json();
+    assert_eq!(j["closed_at"], "2026-01-01T09:00:00Z");
+    assert_eq!(j["cancelled_at"], json!(null));
+    assert_eq!(j["cancel_reason"], json!(null));
+    assert_eq!(j["financial_status"], "partially_refunded");
+    assert_eq!(j["fulfillment_status"], "partial");
+    assert_eq!(j["line_items"][0]["fulfillment_status"], "fulfilled");
+    assert_eq!(j["line_items"][1]["fulfillable_quantity"], 1);
+
+    let mut cancelled = new_order(2, vec![line(21, "CHAIR", 2, 0)]);
+    cancelled.cancelled = true;
+    cancelled.financial_status = FinancialStatus::Voided;
+    let o = s.create_order(&cancelled, t(1)).unwrap();
+    assert_eq!(o.cancelled_at, Some(t(1)));
+    assert_eq!(o.cancel_reason, Some(CancelReason::Other));
+    assert_eq!(o.closed_at, None);
+    assert_eq!(o.effective_quantity(o.line(21).unwrap()), 0);
+    let j = o.to_rest_json();
+    assert_eq!(j["cancelled_at"], "2026-01-01T09:01:00Z");
+    assert_eq!(j["cancel_reason"], "other");
+    assert_eq!(j["closed_at"], json!(null));
+    assert_eq!(j["fulfillment_status"], json!(null));
+    assert_eq!(j["line_items"][0]["current_quantity"], 2);
+    assert_eq!(j["line_items"][0]["fulfillable_quantity"], 0);
+
+    let mut both = new_order(3, vec![line(31, "CHAIR", 1, 0)]);
+    both.archived = true;
+    both.cancelled = true;
+    both.financial_status = FinancialStatus::Pending;
+    let o = s.create_order(&both, t(2)).unwrap();
+    assert_eq!((o.cancelled_at, o.closed_at), (Some(t(2)), Some(t(2))));
+    // Such an order behaves as one cancelled and archived later: it can be
+    // deleted, not cancelled again, not edited.
+    assert_eq!(
+        s.cancel(3, CancelReason::Other, false, t(3))
+            .unwrap_err()
+            .code(),
+        "already_cancelled"
+    );
+    assert_eq!(
+        s.set_quantity(3, 31, 2, t(3)).unwrap_err().code(),
+        "order_cancelled"
+    );
+    assert_eq!(
+        s.set_quantity(1, 12, 2, t(3)).unwrap_err().code(),
+        "order_archived"
+    );
+    s.delete(3).unwrap();
+}
+
+#[test]
+fn an_order_with_fulfilled_units_cannot_start_cancelled() {
+    let mut s = store();
+    let mut o = new_order(1003, vec![line(31, "A", 2, 0), line(32, "B", 3, 2)]);
+    o.cancelled = true;
+    let err = refused(&mut s, |s| s.create_order(&o, t(1)).unwrap_err());
+    assert_eq!(
+        err,
+        ShopifyError::CancelFulfilled {
+            order: "#1003".into(),
+            fulfilled: 2
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "order #1003 cannot be cancelled: 2 units are fulfilled (an order with fulfilled items cannot be cancelled; refund them instead)"
+    );
+    // Archived as well changes nothing; archived alone is fine.
+    o.archived = true;
+    let err = refused(&mut s, |s| s.create_order(&o, t(1)).unwrap_err());
+    assert_eq!(err.code(), "order_has_fulfilments");
+    // It is a value check: every line is checked first, and the id before that.
+    let mut bad_line = o.clone();
+    bad_line.lines.push(line(33, "", 1, 0));
+    let err = refused(&mut s, |s| s.create_order(&bad_line, t(1)).unwrap_err());
+    assert_eq!(err.code(), "sku_missing");
+    let mut used = o.clone();
+    used.id = 1001;
+    let err = refused(&mut s, |s| s.create_order(&used, t(1)).unwrap_err());
+    assert_eq!(err.code(), "order_exists");
+    o.cancelled = false;
+    s.create_order(&o, t(1)).unwrap();
+    assert!(s.order(1003).unwrap().is_closed());
+}
+
+#[test]
+fn new_orders_read_and_write_the_start_flags_only_when_set() {
+    let plain: NewOrder =
+        serde_json::from_value(json!({"id": 1, "lines": [{"id": 1, "sku": "A", "quantity": 1}]}))
+            .unwrap();
+    assert!(!plain.archived && !plain.cancelled);
+    let written = serde_json::to_value(&plain).unwrap();
+    assert!(written.get("archived").is_none() && written.get("cancelled").is_none());
+    let flagged: NewOrder = serde_json::from_value(json!({
+        "id": 1, "archived": true, "cancelled": true, "financial_status": "refunded",
+        "lines": [{"id": 1, "sku": "A", "quantity": 1}]
+    }))
+    .unwrap();
+    assert!(flagged.archived && flagged.cancelled);
+    let written = serde_json::to_value(&flagged).unwrap();
+    assert_eq!(
+        (&written["archived"], &written["cancelled"]),
+        (&json!(true), &json!(true))
+    );
+    assert_eq!(
+        serde_json::from_value::<NewOrder>(written).unwrap(),
+        flagged
+    );
+    // Still strict about unknown keys.
+    assert!(
+        serde_json::from_value::<NewOrder>(json!({"id": 1, "closed": true, "lines": []})).is_err()
+    );
 }
 
 // ----- edit --------------------------------------------------------------------
@@ -1224,6 +1353,8 @@ fn every_refusal_of_the_store_reads_back_from_its_message() {
             name: Some("Order is archived: line item 11".into()),
             financial_status: FinancialStatus::Paid,
             lines: vec![line(11, "CHAIR", 5, 2)],
+            archived: false,
+            cancelled: false,
         }],
         t(0),
     )

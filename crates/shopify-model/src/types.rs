@@ -150,6 +150,21 @@ pub struct NewOrder {
     pub financial_status: FinancialStatus,
     /// The line items.
     pub lines: Vec<NewLine>,
+    /// Created archived (closed): `closed_at` is the creation instant. Defaults to
+    /// `false` and is left out of the JSON or YAML when `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub archived: bool,
+    /// Created cancelled: `cancelled_at` is the creation instant and the cancel
+    /// reason `other`. Refused when any line has fulfilled units (Shopify never lets
+    /// an order with fulfilled items be cancelled). Defaults to `false` and is left
+    /// out of the JSON or YAML when `false`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cancelled: bool,
+}
+
+/// serde's `skip_serializing_if` for a flag that is off.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn default_financial_status() -> FinancialStatus {

@@ -32,6 +32,8 @@ pub fn order(id: u64, lines: &[(u64, &str, u32, u32)]) -> NewOrder {
                 fulfilled: *fulfilled,
             })
             .collect(),
+        archived: false,
+        cancelled: false,
     }
 }
 

@@ -182,6 +182,20 @@ def run(args):
     check("graphql: order", result["data"]["order"]["name"] == "#5003", result)
     check("graphql: cost", "throttleStatus" in result["extensions"]["cost"], result)
 
+    # Capture the pending payment of 5004 (GraphQL orderMarkAsPaid).
+    paid = json.loads(shopify.GraphQL().execute(
+        'mutation($input: OrderMarkAsPaidInput!) { orderMarkAsPaid(input: $input) {'
+        ' order { id displayFinancialStatus } userErrors { field message } } }',
+        variables={"input": {"id": "gid://shopify/Order/5004"}}))
+    payload = paid["data"]["orderMarkAsPaid"]
+    check("graphql: orderMarkAsPaid", payload["userErrors"] == []
+          and payload["order"]["displayFinancialStatus"] == "PAID", paid)
+    check("mark as paid: REST shows paid", shopify.Order.find(5004).financial_status == "paid")
+    again = json.loads(shopify.GraphQL().execute(
+        'mutation { orderMarkAsPaid(input: {id: "gid://shopify/Order/5004"}) { userErrors { message } } }'))
+    check("mark as paid twice: userErrors", again["data"]["orderMarkAsPaid"]["userErrors"][0]["message"]
+          == "order #5004 has no pending payment to capture: its financial status is paid", again)
+
     # Without a token: 401.
     shopify.ShopifyResource.headers.pop("X-Shopify-Access-Token", None)
     try:
@@ -190,8 +204,8 @@ def run(args):
     except UnauthorizedAccess:
         check("no token: 401", True)
 
-    # Webhooks: close, open, refund (2), cancel (2), delete = 7, all signed.
-    expected = 7
+    # Webhooks: close, open, refund (2), cancel (2), delete, payment (2) = 9, all signed.
+    expected = 9
     with received_cond:
         received_cond.wait_for(lambda: len(received) >= expected, timeout=30)
         hooks = list(received)
@@ -199,7 +213,11 @@ def run(args):
     check("webhooks: all arrived", len(hooks) == expected, topics)
     check("webhooks: topics", sorted(topics) == sorted([
         "orders/updated", "orders/updated", "refunds/create", "orders/updated",
-        "orders/cancelled", "orders/updated", "orders/delete"]), topics)
+        "orders/cancelled", "orders/updated", "orders/delete", "orders/paid",
+        "orders/updated"]), topics)
+    paid_hooks = [json.loads(b) for h, b in hooks if h.get("x-shopify-topic") == "orders/paid"]
+    check("webhook orders/paid body", [(o["id"], o["financial_status"]) for o in paid_hooks]
+          == [(5004, "paid")], paid_hooks)
     secret = args.webhook_secret.encode()
     for headers, body in hooks:
         digest = base64.b64encode(hmac.new(secret, body, hashlib.sha256).digest()).decode()

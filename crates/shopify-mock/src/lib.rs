@@ -31,12 +31,12 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, webhooks, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
+//! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, pay, webhooks, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
 //! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST or GraphQL, the request log, turning a reply into wiremock's response |
 //! | `rest.rs` | REST handlers only: orders, refunds, filters, `fields`, pagination; refusals as 404/422 |
 //! | `graphql/mod.rs` | the schema and `POST graphql.json` |
 //! | `graphql/cost.rs` | the query cost, the cost bucket's answer and `extensions.cost` |
-//! | `graphql/orders.rs` | the `order` query, `orderCancel`, `orderClose`, `orderOpen`, `orderDelete` |
+//! | `graphql/orders.rs` | the `order` query, `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid` |
 //! | `graphql/edits.rs` | the order-edit mutations and `CalculatedOrder` |
 //! | `graphql/refunds.rs` | `refundCreate` and its input and payload types |
 //! | `graphql/types.rs` | GraphQL types shared by the above: gids, `UserError`, enums, connections, `Order`, `LineItem`, `Refund` |
@@ -86,7 +86,9 @@
 //!
 //! A real executor (async-graphql). Query `order(id)`; mutations `orderEditBegin`,
 //! `orderEditSetQuantity`, `orderEditAddVariant`, `orderEditCommit`, `orderCancel`,
-//! `orderClose`, `orderOpen`, `orderDelete`, `refundCreate`. Ids are
+//! `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid(input: {id})` (a
+//! `pending` or `authorized` order becomes `paid`; payload `{order, userErrors}`),
+//! `refundCreate`. Ids are
 //! `gid://shopify/Order/…`, `…/LineItem/…`, `…/ProductVariant/…`,
 //! `…/CalculatedOrder/…`, `…/CalculatedLineItem/…` (existing lines keep their line
 //! item id; added lines get `added-N`). Refusals come back as HTTP 200 with
@@ -110,7 +112,9 @@
 //! open → `orders/updated` (only when something changed); cancel →
 //! `orders/cancelled`, `orders/updated`; edit commit → `orders/edited`
 //! (`{"order_edit": …}`), `orders/updated`; refund → `refunds/create` (the refund),
-//! `orders/updated`; delete → `orders/delete` (`{"id": …}`); fulfil (library only) →
+//! `orders/updated`; payment captured (`orderMarkAsPaid`, library `pay`) →
+//! `orders/paid`, `orders/updated`; delete → `orders/delete` (`{"id": …}`); fulfil
+//! (library only) →
 //! `orders/fulfilled` or `orders/partially_fulfilled`, `orders/updated`. Order
 //! topics carry the order as REST shows it. Headers: `X-Shopify-Topic`,
 //! `X-Shopify-Hmac-Sha256` ([`sign`]), `X-Shopify-Shop-Domain`,
@@ -298,6 +302,12 @@ impl ShopifyMock {
         quantity: u32,
     ) -> Result<Order, ShopifyError> {
         self.core.fulfill(order, line, quantity)
+    }
+
+    /// Captures an order's pending payment (`pending` or `authorized` → `paid`), as
+    /// GraphQL's `orderMarkAsPaid` does, sending `orders/paid` and `orders/updated`.
+    pub fn pay(&self, order: OrderId) -> Result<Order, ShopifyError> {
+        self.core.pay(order)
     }
 
     /// A copy of the store as it is now.

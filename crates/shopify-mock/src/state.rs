@@ -406,6 +406,17 @@ impl Core {
         Ok(order)
     }
 
+    /// Captures an order's pending payment (`orderMarkAsPaid`); `orders/paid` and
+    /// `orders/updated`, as Shopify sends them on a payment.
+    pub(crate) fn pay(&self, id: OrderId) -> Result<Order, ShopifyError> {
+        let now = self.now();
+        let mut s = self.lock();
+        let order = s.store_mut().pay(id, now)?.clone();
+        self.emit_order(Topic::OrdersPaid, &order, now);
+        self.emit_order(Topic::OrdersUpdated, &order, now);
+        Ok(order)
+    }
+
     /// Deletes an order; `orders/delete` with `{"id": …}`.
     pub(crate) fn delete(&self, id: OrderId) -> Result<Order, ShopifyError> {
         let now = self.now();

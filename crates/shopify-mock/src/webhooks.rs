@@ -40,6 +40,8 @@ pub enum Topic {
     OrdersFulfilled,
     /// `orders/partially_fulfilled`: a fulfilment left units to fulfil; the body is the order.
     OrdersPartiallyFulfilled,
+    /// `orders/paid`: an order's payment was captured; the body is the order.
+    OrdersPaid,
     /// `orders/delete`: an order was deleted; the body is `{"id": …}`.
     OrdersDelete,
     /// `refunds/create`: a refund was created; the body is the refund.
@@ -48,13 +50,14 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 8] = [
+    pub const ALL: [Topic; 9] = [
         Self::OrdersCreate,
         Self::OrdersUpdated,
         Self::OrdersEdited,
         Self::OrdersCancelled,
         Self::OrdersFulfilled,
         Self::OrdersPartiallyFulfilled,
+        Self::OrdersPaid,
         Self::OrdersDelete,
         Self::RefundsCreate,
     ];
@@ -68,6 +71,7 @@ impl Topic {
             Self::OrdersCancelled => "orders/cancelled",
             Self::OrdersFulfilled => "orders/fulfilled",
             Self::OrdersPartiallyFulfilled => "orders/partially_fulfilled",
+            Self::OrdersPaid => "orders/paid",
             Self::OrdersDelete => "orders/delete",
             Self::RefundsCreate => "refunds/create",
         }
@@ -83,7 +87,7 @@ impl fmt::Display for Topic {
 /// A topic name the mock does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown webhook topic {0:?}; known topics: orders/create, orders/updated, orders/edited, orders/cancelled, orders/fulfilled, orders/partially_fulfilled, orders/delete, refunds/create"
+    "unknown webhook topic {0:?}; known topics: orders/create, orders/updated, orders/edited, orders/cancelled, orders/fulfilled, orders/partially_fulfilled, orders/paid, orders/delete, refunds/create"
 )]
 pub struct UnknownTopic(pub String);
 
@@ -109,7 +113,8 @@ pub struct WebhookSubscription {
 }
 
 impl WebhookSubscription {
-    /// A subscription to every topic.
+    /// A subscription to every topic ([`Topic::ALL`], `orders/paid` included, and any
+    /// topic added later).
     pub fn all_topics(address: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             address: address.into(),

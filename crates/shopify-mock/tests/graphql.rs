@@ -388,6 +388,107 @@ const CLOSE: &str = r#"mutation($id: ID!) { orderClose(input: {id: $id}) { order
 const OPEN: &str = r#"mutation($id: ID!) { orderOpen(input: {id: $id}) { order { id closed } userErrors { field message } } }"#;
 const DELETE: &str = r#"mutation($id: ID!) { orderDelete(orderId: $id) { deletedId userErrors { field message } } }"#;
 
+const MARK_AS_PAID: &str = r#"mutation($input: OrderMarkAsPaidInput!) { orderMarkAsPaid(input: $input) {
+    order { id displayFinancialStatus updatedAt closed } userErrors { field message } } }"#;
+
+async fn mark_as_paid(h: &Harness, id: u64) -> Value {
+    mutate(
+        h,
+        "orderMarkAsPaid",
+        MARK_AS_PAID,
+        json!({"input": {"id": format!("gid://shopify/Order/{id}")}}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn order_mark_as_paid_captures_a_pending_payment() {
+    use shopify_mock::shopify_model::{CancelReason, FinancialStatus, ShopifyError, Store};
+    let h = harness().await;
+    let pending = |id, status, archived, cancelled| {
+        let mut o = order(id, &[(id * 10 + 1, "CHAIR", 2, 0)]);
+        o.financial_status = status;
+        o.archived = archived;
+        o.cancelled = cancelled;
+        o
+    };
+    let orders = [
+        pending(1001, FinancialStatus::Pending, false, false),
+        pending(1002, FinancialStatus::Authorized, true, false),
+        pending(1003, FinancialStatus::Pending, false, true),
+        pending(1004, FinancialStatus::PartiallyRefunded, false, false),
+    ];
+    h.mock.seed_orders(&orders).unwrap();
+    let mut store = Store::with_orders(&orders, common::start_time()).unwrap();
+    h.tick(60);
+    let later = common::start_time() + jiff::SignedDuration::from_secs(60);
+
+    // Pending, and authorized on an archived order: paid.
+    for id in [1001, 1002] {
+        let p = mark_as_paid(&h, id).await;
+        assert_eq!(p["userErrors"], json!([]));
+        assert_eq!(p["order"]["id"], format!("gid://shopify/Order/{id}"));
+        assert_eq!(p["order"]["displayFinancialStatus"], "PAID");
+        assert_eq!(p["order"]["updatedAt"], "2026-01-01T09:01:00Z");
+        assert_eq!(p["order"]["closed"], id == 1002);
+        store.pay(id, later).unwrap();
+        assert_eq!(h.mock.order(id).unwrap(), *store.order(id).unwrap());
+        let rest = h.get(&format!("orders/{id}.json")).await.body;
+        assert_eq!(rest["order"]["financial_status"], "paid");
+    }
+
+    // Refusals are the store's, word for word, and change nothing.
+    for id in [1001, 1003, 1004, 9] {
+        let before = h.mock.store();
+        let expected = store.pay(id, later).unwrap_err();
+        let p = mark_as_paid(&h, id).await;
+        assert_eq!(p["order"], Value::Null);
+        assert_eq!(p["userErrors"][0]["field"], json!(["id"]));
+        let message = p["userErrors"][0]["message"].as_str().unwrap();
+        assert_eq!(message, expected.to_string());
+        assert_eq!(ShopifyError::from_message(message), Some(expected));
+        assert_eq!(h.mock.store(), before);
+    }
+    let codes = |id| store.clone().pay(id, later).unwrap_err().code();
+    assert_eq!(
+        [codes(1001), codes(1003), codes(1004), codes(9)],
+        [
+            "payment_not_pending",
+            "order_cancelled",
+            "payment_not_pending",
+            "order_not_found"
+        ]
+    );
+    // Cancelled is checked before the payment: a paid order, cancelled, is
+    // `order_cancelled`.
+    store
+        .cancel(1001, CancelReason::Other, false, later)
+        .unwrap();
+    assert_eq!(
+        store.pay(1001, later).unwrap_err().code(),
+        "order_cancelled"
+    );
+
+    // A malformed gid is a top-level error, as for the other mutations.
+    let a = h
+        .graphql(
+            MARK_AS_PAID,
+            json!({"input": {"id": "gid://shopify/Product/1"}}),
+        )
+        .await;
+    assert!(
+        a.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid global id")
+    );
+    // The library API does the same.
+    assert_eq!(
+        h.mock.pay(1004).unwrap_err(),
+        store.pay(1004, later).unwrap_err()
+    );
+}
+
 #[tokio::test]
 async fn cancel_close_open_delete() {
     let h = seeded().await;

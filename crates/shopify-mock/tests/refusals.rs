@@ -71,6 +71,8 @@ enum Change {
     Delete { order: u64 },
     /// An archive (REST and GraphQL).
     Close { order: u64 },
+    /// A payment captured (GraphQL `orderMarkAsPaid`).
+    Pay { order: u64 },
 }
 
 fn t() -> Timestamp {
@@ -144,6 +146,7 @@ fn in_process(store: &mut Store, change: &Change) -> Result<(), ShopifyError> {
             .map(drop),
         Change::Delete { order } => store.delete(*order).map(drop),
         Change::Close { order } => store.close(*order, t()).map(drop),
+        Change::Pay { order } => store.pay(*order, t()).map(drop),
     }
 }
 
@@ -165,6 +168,7 @@ const REFUND: &str = r#"mutation($input: RefundInput!) { refundCreate(input: $in
 const CANCEL: &str = r#"mutation($id: ID!) { orderCancel(orderId: $id, reason: OTHER, restock: false) { job { id } userErrors { field message } } }"#;
 const DELETE: &str = r#"mutation($id: ID!) { orderDelete(orderId: $id) { deletedId userErrors { field message } } }"#;
 const CLOSE: &str = r#"mutation($id: ID!) { orderClose(input: {id: $id}) { order { id } userErrors { field message } } }"#;
+const PAY: &str = r#"mutation($id: ID!) { orderMarkAsPaid(input: {id: $id}) { order { id } userErrors { field message } } }"#;
 
 /// One mutation: its payload, or the refusal in its `userErrors`.
 async fn mutation(h: &Harness, query: &str, vars: Value, field: &str) -> Result<Value, Answer> {
@@ -281,6 +285,9 @@ async fn over_graphql(h: &Harness, change: &Change) -> Answer {
         Change::Close { order } => {
             done(mutation(h, CLOSE, json!({"id": order_gid(order)}), "orderClose").await)
         }
+        Change::Pay { order } => {
+            done(mutation(h, PAY, json!({"id": order_gid(order)}), "orderMarkAsPaid").await)
+        }
     }
 }
 
@@ -307,7 +314,10 @@ async fn over_rest(h: &Harness, change: &Change) -> Option<Answer> {
             h.post(&format!("orders/{order}/close.json"), json!({}))
                 .await
         }
-        Change::Edit { .. } | Change::AddLine { .. } | Change::AddVariant { .. } => return None,
+        Change::Edit { .. }
+        | Change::AddLine { .. }
+        | Change::AddVariant { .. }
+        | Change::Pay { .. } => return None,
     };
     Some(match a.status {
         200 | 201 => Answer::Done,
@@ -407,6 +417,7 @@ fn cases() -> Vec<(&'static str, Vec<Setup>, Change, &'static str)> {
         ("cancel of an unknown order", vec![], Change::Cancel { order: 9 }, "order_not_found"),
         ("close of an unknown order", vec![], Change::Close { order: 9 }, "order_not_found"),
         ("delete of an unknown order", vec![], Change::Delete { order: 9 }, "order_not_found"),
+        ("payment of an unknown order", vec![], Change::Pay { order: 9 }, "order_not_found"),
         // Step 2: its state, before anything else.
         ("edit of an archived order", vec![Archived(1001)], edit(1001, 11, 1), "order_archived"),
         ("archived, below the fulfilled units", vec![Archived(1001)], edit(1001, 12, 0), "order_archived"),
@@ -419,6 +430,10 @@ fn cases() -> Vec<(&'static str, Vec<Setup>, Change, &'static str)> {
         ("cancelled, used id, no SKU, 0 units", vec![Cancelled(1002)], add(1002, 11, "", 0), "order_cancelled"),
         ("cancel of a cancelled order", vec![Cancelled(1002)], Change::Cancel { order: 1002 }, "already_cancelled"),
         ("delete of an open order", vec![], Change::Delete { order: 1001 }, "not_deletable"),
+        ("payment of a cancelled order", vec![Cancelled(1002)], Change::Pay { order: 1002 }, "order_cancelled"),
+        ("payment of a cancelled archived order", vec![Cancelled(1002), Archived(1002)], Change::Pay { order: 1002 }, "order_cancelled"),
+        ("payment of a paid order", vec![], Change::Pay { order: 1001 }, "payment_not_pending"),
+        ("payment of an archived paid order", vec![Archived(1003)], Change::Pay { order: 1003 }, "payment_not_pending"),
         // Step 3: what the change names.
         ("edit of an unknown line", vec![], edit(1001, 99, 1), "line_not_found"),
         ("an unknown line, a negative quantity", vec![], edit(1001, 99, -1), "line_not_found"),

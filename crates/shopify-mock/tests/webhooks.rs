@@ -230,6 +230,62 @@ async fn every_change_sends_shopifys_topics() {
 }
 
 #[tokio::test]
+async fn a_captured_payment_sends_orders_paid_then_orders_updated_signed() {
+    let h = harness().await;
+    let mut pending = order(1001, &[(11, "CHAIR", 2, 0)]);
+    pending.financial_status = shopify_mock::shopify_model::FinancialStatus::Pending;
+    h.mock.seed_orders(&[pending]).unwrap();
+    let server = subscribed(&h).await;
+    h.tick(60);
+    let paid = h
+        .graphql(
+            "mutation { orderMarkAsPaid(input: {id: \"gid://shopify/Order/1001\"}) { order { id } userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        paid.body["data"]["orderMarkAsPaid"]["userErrors"],
+        json!([])
+    );
+    // Paying again is refused and sends nothing.
+    let again = h
+        .graphql(
+            "mutation { orderMarkAsPaid(input: {id: \"gid://shopify/Order/1001\"}) { userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        again.body["data"]["orderMarkAsPaid"]["userErrors"][0]["message"],
+        "order #1001 has no pending payment to capture: its financial status is paid"
+    );
+    h.mock.settle_webhooks().await;
+    let reqs = received(&server).await;
+    assert_eq!(topics(&reqs), ["orders/paid", "orders/updated"]);
+    let rest = h.get("orders/1001.json").await.body["order"].clone();
+    for r in &reqs {
+        assert_eq!(
+            header(r, "x-shopify-hmac-sha256"),
+            shopify_mock::sign(SECRET, &r.body)
+        );
+        assert_eq!(header(r, "x-shopify-triggered-at"), "2026-01-01T09:01:00Z");
+        // The body is the order as REST shows it, paid.
+        assert_eq!(body(r), rest);
+    }
+    assert_eq!(rest["financial_status"], "paid");
+    assert_ne!(
+        header(&reqs[0], "x-shopify-event-id"),
+        header(&reqs[1], "x-shopify-event-id")
+    );
+    // The topic reads back from its name; an unknown name lists every topic.
+    assert_eq!("orders/paid".parse::<Topic>(), Ok(Topic::OrdersPaid));
+    assert!(Topic::ALL.contains(&Topic::OrdersPaid));
+    let err = "orders/unpaid".parse::<Topic>().unwrap_err().to_string();
+    for t in Topic::ALL {
+        assert!(err.contains(t.as_str()), "{err} lists {t}");
+    }
+}
+
+#[tokio::test]
 async fn subscriptions_get_only_their_topics_and_share_event_ids() {
     let h = seeded().await;
     let all = subscribed(&h).await;

@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use crate::types::{LineId, OrderId, RefundId, RestockType, VariantId};
+use crate::types::{FinancialStatus, LineId, OrderId, RefundId, RestockType, VariantId};
 
 /// The largest quantity a line item can have: 2,147,483,647 (`i32::MAX`, GraphQL's
 /// `Int`). Shopify refuses more at the door, on create and in edits.
@@ -245,12 +245,26 @@ pub enum ShopifyError {
         /// The order's name.
         order: String,
     },
+    /// A cancelled order's payment cannot be captured. `order {order} is cancelled and cannot be paid`
+    PayCancelled {
+        /// The order's name.
+        order: String,
+    },
+    /// Only a pending or authorized payment can be captured.
+    /// `order {order} has no pending payment to capture: its financial status is {status}`
+    NotPending {
+        /// The order's name.
+        order: String,
+        /// The order's financial status (neither `pending` nor `authorized`).
+        status: FinancialStatus,
+    },
 }
 
 // ----- templates ---------------------------------------------------------------
 //
 // `{}` is the one free-text field, `{n}` a whole number, `{restock}` a restock
-// type's JSON name, `{action}` one of ZERO_QUANTITY_ACTIONS.
+// type's JSON name, `{status}` a financial status's JSON name, `{action}` one of
+// ZERO_QUANTITY_ACTIONS.
 
 const T_ORDER_NOT_FOUND: &str = "order {n} not found";
 const T_LINE_NOT_FOUND: &str = "order {} has no line item {n}";
@@ -282,6 +296,9 @@ const T_EDIT_ARCHIVED: &str =
     "order {} is archived and cannot be edited; unarchive (open) it first";
 const T_FULFILL_CANCELLED: &str = "order {} is cancelled and cannot be fulfilled";
 const T_DELETE_OPEN: &str = "order {} cannot be deleted: only an archived (closed) or cancelled order can be deleted; archive or cancel it first";
+const T_PAY_CANCELLED: &str = "order {} is cancelled and cannot be paid";
+const T_NOT_PENDING: &str =
+    "order {} has no pending payment to capture: its financial status is {status}";
 
 /// One field of a message, as rendered or as read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,6 +309,8 @@ enum Field<'a> {
     Num(u64),
     /// A restock type (`{restock}`).
     Restock(RestockType),
+    /// A financial status (`{status}`).
+    Status(FinancialStatus),
     /// A zero-quantity action (`{action}`).
     Action(&'static str),
 }
@@ -303,6 +322,7 @@ enum Piece {
     Text,
     Num,
     Restock,
+    Status,
     Action,
 }
 
@@ -319,6 +339,7 @@ fn pieces(template: &'static str) -> Vec<Piece> {
             "" => Piece::Text,
             "n" => Piece::Num,
             "restock" => Piece::Restock,
+            "status" => Piece::Status,
             "action" => Piece::Action,
             other => unreachable!("unknown template field {{{other}}}"),
         });
@@ -347,6 +368,7 @@ fn render(f: &mut fmt::Formatter<'_>, template: &'static str, fields: &[Field<'_
             Field::Text(s) => f.write_str(s)?,
             Field::Num(n) => write!(f, "{n}")?,
             Field::Restock(r) => f.write_str(r.as_str())?,
+            Field::Status(s) => f.write_str(s.as_str())?,
             Field::Action(a) => f.write_str(a)?,
         }
     }
@@ -357,6 +379,13 @@ fn render(f: &mut fmt::Formatter<'_>, template: &'static str, fields: &[Field<'_
 fn restock_names() -> [RestockType; 4] {
     let mut all = RestockType::ALL;
     all.sort_by_key(|r| std::cmp::Reverse(r.as_str().len()));
+    all
+}
+
+/// The financial statuses, longest name first (`partially_paid` before `paid`).
+fn status_names() -> [FinancialStatus; 7] {
+    let mut all = FinancialStatus::ALL;
+    all.sort_by_key(|s| std::cmp::Reverse(s.as_str().len()));
     all
 }
 
@@ -398,6 +427,9 @@ fn take<'a>(s: &'a str, piece: Piece, front: bool) -> Option<(Option<Field<'a>>,
         Piece::Restock => restock_names()
             .into_iter()
             .find_map(|r| Some((Some(Field::Restock(r)), strip(r.as_str())?))),
+        Piece::Status => status_names()
+            .into_iter()
+            .find_map(|st| Some((Some(Field::Status(st)), strip(st.as_str())?))),
         Piece::Action => action_names()
             .into_iter()
             .find_map(|a| Some((Some(Field::Action(a)), strip(a)?))),
@@ -462,6 +494,12 @@ impl Fields<'_> {
     fn restock(&mut self) -> Option<RestockType> {
         match self.0.next()? {
             Field::Restock(r) => Some(r),
+            _ => None,
+        }
+    }
+    fn status(&mut self) -> Option<FinancialStatus> {
+        match self.0.next()? {
+            Field::Status(s) => Some(s),
             _ => None,
         }
     }
@@ -602,6 +640,15 @@ const READERS: &[(&str, Build)] = &[
     (T_DELETE_OPEN, |f| {
         Some(ShopifyError::DeleteOpen { order: f.text()? })
     }),
+    (T_PAY_CANCELLED, |f| {
+        Some(ShopifyError::PayCancelled { order: f.text()? })
+    }),
+    (T_NOT_PENDING, |f| {
+        Some(ShopifyError::NotPending {
+            order: f.text()?,
+            status: f.status()?,
+        })
+    }),
 ];
 
 impl ShopifyError {
@@ -670,7 +717,7 @@ impl ShopifyError {
         ("already_cancelled", "the order is already cancelled"),
         (
             "order_cancelled",
-            "the order is cancelled, so it cannot be edited or fulfilled",
+            "the order is cancelled, so it cannot be edited, fulfilled or paid",
         ),
         (
             "order_archived",
@@ -679,6 +726,10 @@ impl ShopifyError {
         (
             "not_deletable",
             "only an archived (closed) or cancelled order can be deleted",
+        ),
+        (
+            "payment_not_pending",
+            "only a pending or authorized payment can be captured (marked as paid)",
         ),
     ];
 
@@ -713,9 +764,12 @@ impl ShopifyError {
             Self::FulfillExceedsUnfulfilled { .. } => "fulfill_above_unfulfilled",
             Self::CancelFulfilled { .. } => "order_has_fulfilments",
             Self::AlreadyCancelled { .. } => "already_cancelled",
-            Self::EditCancelled { .. } | Self::FulfillCancelled { .. } => "order_cancelled",
+            Self::EditCancelled { .. }
+            | Self::FulfillCancelled { .. }
+            | Self::PayCancelled { .. } => "order_cancelled",
             Self::EditArchived { .. } => "order_archived",
             Self::DeleteOpen { .. } => "not_deletable",
+            Self::NotPending { .. } => "payment_not_pending",
         }
     }
 
@@ -744,7 +798,9 @@ impl ShopifyError {
             | Self::EditCancelled { .. }
             | Self::EditArchived { .. }
             | Self::FulfillCancelled { .. }
-            | Self::DeleteOpen { .. } => ErrorKind::Unprocessable,
+            | Self::DeleteOpen { .. }
+            | Self::PayCancelled { .. }
+            | Self::NotPending { .. } => ErrorKind::Unprocessable,
         }
     }
 
@@ -767,7 +823,7 @@ impl ShopifyError {
 
     /// The template and fields this refusal's message is rendered from.
     fn template(&self) -> (&'static str, Vec<Field<'_>>) {
-        use Field::{Action, Num, Restock, Text};
+        use Field::{Action, Num, Restock, Status, Text};
         let n = |v: u32| Num(u64::from(v));
         match self {
             Self::OrderNotFound { order } => (T_ORDER_NOT_FOUND, vec![Num(*order)]),
@@ -867,6 +923,10 @@ impl ShopifyError {
             Self::EditArchived { order } => (T_EDIT_ARCHIVED, vec![Text(order)]),
             Self::FulfillCancelled { order } => (T_FULFILL_CANCELLED, vec![Text(order)]),
             Self::DeleteOpen { order } => (T_DELETE_OPEN, vec![Text(order)]),
+            Self::PayCancelled { order } => (T_PAY_CANCELLED, vec![Text(order)]),
+            Self::NotPending { order, status } => {
+                (T_NOT_PENDING, vec![Text(order), Status(*status)])
+            }
         }
     }
 }
@@ -927,6 +987,8 @@ mod tests {
         "line item 3 of order #9: only 1 units are unfulfilled; cannot fulfil 2",
         "ünïcødé ✓ {} {n}",
         " spaced ",
+        "V is cancelled and cannot be paid",
+        "U has no pending payment to capture: its financial status is paid",
         "7",
     ];
 
@@ -1008,6 +1070,11 @@ mod tests {
             ShopifyError::EditArchived { order: o() },
             ShopifyError::FulfillCancelled { order: o() },
             ShopifyError::DeleteOpen { order: o() },
+            ShopifyError::PayCancelled { order: o() },
+            ShopifyError::NotPending {
+                order: o(),
+                status: FinancialStatus::PartiallyPaid,
+            },
         ];
         let index = |e: &ShopifyError| match e {
             ShopifyError::OrderNotFound { .. } => 0,
@@ -1033,9 +1100,11 @@ mod tests {
             ShopifyError::EditArchived { .. } => 20,
             ShopifyError::FulfillCancelled { .. } => 21,
             ShopifyError::DeleteOpen { .. } => 22,
+            ShopifyError::PayCancelled { .. } => 23,
+            ShopifyError::NotPending { .. } => 24,
         };
         let indices: Vec<usize> = all.iter().map(index).collect();
-        assert_eq!(indices, (0..23).collect::<Vec<_>>(), "one of every variant");
+        assert_eq!(indices, (0..25).collect::<Vec<_>>(), "one of every variant");
         all
     }
 
@@ -1096,6 +1165,8 @@ mod tests {
                 "order_archived",
                 "order_cancelled",
                 "not_deletable",
+                "order_cancelled",
+                "payment_not_pending",
             ]
         );
     }
@@ -1126,7 +1197,7 @@ mod tests {
     }
 
     #[test]
-    fn every_action_and_restock_type_reads_back() {
+    fn every_action_restock_type_and_status_reads_back() {
         for action in ZERO_QUANTITY_ACTIONS {
             let e = ShopifyError::ZeroQuantity {
                 order: format!("#1: {action}"),
@@ -1143,6 +1214,16 @@ mod tests {
                 requested: 2,
                 unfulfilled: 1,
                 fulfilled: 0,
+            };
+            assert_eq!(ShopifyError::from_message(&e.to_string()), Some(e));
+        }
+        for status in FinancialStatus::ALL {
+            let e = ShopifyError::NotPending {
+                order: format!(
+                    "#1 has no pending payment to capture: its financial status is {}",
+                    status.as_str()
+                ),
+                status,
             };
             assert_eq!(ShopifyError::from_message(&e.to_string()), Some(e));
         }
@@ -1173,6 +1254,8 @@ mod tests {
             "line item 1 of order #1: 3 units cannot be fulfilled when only 99999999999 are ordered",
             "The calculated order does not exist",
             "ORDER #1 IS ALREADY CANCELLED",
+            "order #1 has no pending payment to capture: its financial status is unpaid",
+            "order #1 has no pending payment to capture: its financial status is ",
         ] {
             assert_eq!(ShopifyError::from_message(garbage), None, "{garbage:?}");
         }

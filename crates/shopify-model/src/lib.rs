@@ -7,7 +7,7 @@
 //! - [`Store`] holds every order and makes every change: [`Store::create_order`],
 //!   [`Store::edit`] (a batch, as GraphQL `orderEditCommit` applies it),
 //!   [`Store::refund`], [`Store::cancel`], [`Store::close`], [`Store::open`],
-//!   [`Store::delete`], [`Store::fulfill`]. Each checks everything before it changes
+//!   [`Store::delete`], [`Store::fulfill`], [`Store::pay`]. Each checks everything before it changes
 //!   anything, so a refused change leaves the store as it was.
 //! - [`ShopifyError`] is Shopify's refusal, with [`ShopifyError::kind`] telling an
 //!   HTTP layer whether it is a 404, a 422 or a 400, a stable
@@ -27,7 +27,9 @@
 //!   the financial status to `refunded` when no line has units left
 //!   (`current_quantity` 0 everywhere) and to `partially_refunded` otherwise, even for
 //!   a refund of money only and whatever the status was before. Cancelling does not
-//!   change the financial status.
+//!   change the financial status. Capturing a payment ([`Store::pay`]) takes a
+//!   `pending` or `authorized` order to `paid`; any other status (`partially_paid`
+//!   included, which real Shopify could still mark as paid) is refused.
 //! - **No inventory or locations.** Restock types decide which units a refund takes
 //!   (`return`: fulfilled ones; `cancel`, `no_restock`, `legacy_restock`: unfulfilled
 //!   ones) and nothing else; `cancel`'s `restock` flag has no effect.
@@ -60,7 +62,8 @@
 //! Only unfulfilled quantity can be edited or refunded as unfulfilled; only fulfilled
 //! quantity can be returned; an order with fulfilled items cannot be cancelled; an
 //! order can be deleted only after it is archived or cancelled; an archived order
-//! cannot be edited; a cancelled order cannot be edited or fulfilled; quantities are
+//! cannot be edited; a cancelled order cannot be edited, fulfilled or paid; only a
+//! pending or authorized payment can be captured; quantities are
 //! whole numbers ≥ 0 (`u32` here; [`quantity_from_json`] checks JSON input), and a
 //! new line, a refunded line and a fulfilment need at least 1 unit.
 //!

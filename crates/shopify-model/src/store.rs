@@ -11,12 +11,14 @@
 //!
 //! 1. **the order exists** ([`OrderNotFound`](ShopifyError::OrderNotFound); for
 //!    `create_order`, that its id is free: [`DuplicateOrder`](ShopifyError::DuplicateOrder));
-//! 2. **the order's state**: cancelled, then archived
+//! 2. **the order's state**: cancelled, then archived, then its payment
 //!    ([`EditCancelled`](ShopifyError::EditCancelled),
 //!    [`EditArchived`](ShopifyError::EditArchived),
 //!    [`FulfillCancelled`](ShopifyError::FulfillCancelled),
+//!    [`PayCancelled`](ShopifyError::PayCancelled),
 //!    [`AlreadyCancelled`](ShopifyError::AlreadyCancelled),
-//!    [`DeleteOpen`](ShopifyError::DeleteOpen));
+//!    [`DeleteOpen`](ShopifyError::DeleteOpen),
+//!    [`NotPending`](ShopifyError::NotPending));
 //! 3. **what the change names exists, and new ids are unique**: the order has lines
 //!    to create ([`EmptyOrder`](ShopifyError::EmptyOrder)), the line item
 //!    ([`LineNotFound`](ShopifyError::LineNotFound)), the variant
@@ -884,6 +886,35 @@ impl Store {
             self.line_owner.remove(&l.id);
         }
         Ok(removed)
+    }
+
+    /// Captures a pending payment (GraphQL `orderMarkAsPaid`): the financial status goes from `pending` or `authorized` to
+    /// `paid`, and `updated_at` to `now`. Nothing else changes; archived orders can
+    /// be paid.
+    ///
+    /// Refused (in this order) when the order does not exist, is cancelled
+    /// ([`PayCancelled`](ShopifyError::PayCancelled)), or its financial status is
+    /// neither `pending` nor `authorized` ([`NotPending`](ShopifyError::NotPending)).
+    pub fn pay(&mut self, order: OrderId, now: Timestamp) -> Result<&Order, ShopifyError> {
+        let current = self.order(order)?;
+        if current.is_cancelled() {
+            return Err(ShopifyError::PayCancelled {
+                order: current.name.clone(),
+            });
+        }
+        match current.financial_status {
+            FinancialStatus::Pending | FinancialStatus::Authorized => {}
+            status => {
+                return Err(ShopifyError::NotPending {
+                    order: current.name.clone(),
+                    status,
+                });
+            }
+        }
+        let o = self.orders.get_mut(&order).expect("checked above");
+        o.financial_status = FinancialStatus::Paid;
+        o.updated_at = now;
+        Ok(o)
     }
 
     /// Fulfils `quantity` units of a line. Refused on a cancelled order, for 0 units,

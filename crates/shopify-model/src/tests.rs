@@ -919,6 +919,109 @@ fn only_archived_or_cancelled_orders_can_be_deleted() {
     assert_eq!(edit.added_lines, [23]);
 }
 
+// ----- pay ---------------------------------------------------------------------
+
+#[test]
+fn paying_captures_a_pending_or_authorized_payment() {
+    for status in [FinancialStatus::Pending, FinancialStatus::Authorized] {
+        let mut s = Store::new();
+        let mut o = new_order(1001, vec![line(11, "CHAIR", 2, 1)]);
+        o.financial_status = status;
+        s.create_order(&o, t(0)).unwrap();
+        let before = s.order(1001).unwrap().clone();
+        let paid = s.pay(1001, t(1)).unwrap().clone();
+        assert_eq!(paid.financial_status, FinancialStatus::Paid);
+        assert_eq!(paid.updated_at, t(1));
+        // Nothing else changes.
+        assert_eq!(
+            Order {
+                financial_status: status,
+                updated_at: t(0),
+                ..paid.clone()
+            },
+            before
+        );
+        assert_eq!(paid.to_rest_json()["financial_status"], "paid");
+    }
+}
+
+#[test]
+fn an_archived_order_can_be_paid() {
+    let mut s = Store::new();
+    let mut o = new_order(1001, vec![line(11, "CHAIR", 2, 0)]);
+    o.financial_status = FinancialStatus::Pending;
+    o.archived = true;
+    s.create_order(&o, t(0)).unwrap();
+    let paid = s.pay(1001, t(1)).unwrap();
+    assert_eq!(paid.financial_status, FinancialStatus::Paid);
+    assert!(paid.is_closed());
+}
+
+#[test]
+fn pay_refusals() {
+    let mut s = store();
+    let err = refused(&mut s, |s| s.pay(9, t(1)).unwrap_err());
+    assert_eq!(err, ShopifyError::OrderNotFound { order: 9 });
+    for status in FinancialStatus::ALL {
+        if matches!(
+            status,
+            FinancialStatus::Pending | FinancialStatus::Authorized
+        ) {
+            continue;
+        }
+        let mut s = Store::new();
+        let mut o = new_order(1001, vec![line(11, "CHAIR", 2, 0)]);
+        o.financial_status = status;
+        s.create_order(&o, t(0)).unwrap();
+        let err = refused(&mut s, |s| s.pay(1001, t(1)).unwrap_err());
+        assert_eq!(
+            err,
+            ShopifyError::NotPending {
+                order: "#1001".into(),
+                status
+            }
+        );
+        assert_eq!(err.code(), "payment_not_pending");
+        assert_eq!(err.kind(), ErrorKind::Unprocessable);
+        assert_eq!(ShopifyError::from_message(&err.to_string()), Some(err));
+    }
+    let err = refused(&mut s, |s| s.pay(1001, t(1)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "order #1001 has no pending payment to capture: its financial status is paid"
+    );
+    // Paying twice: the second is refused.
+    let mut s = Store::new();
+    let mut o = new_order(1001, vec![line(11, "CHAIR", 2, 0)]);
+    o.financial_status = FinancialStatus::Authorized;
+    s.create_order(&o, t(0)).unwrap();
+    s.pay(1001, t(1)).unwrap();
+    assert_eq!(s.pay(1001, t(2)).unwrap_err().code(), "payment_not_pending");
+
+    // Cancelled comes before the payment (step 2: cancelled, then the payment).
+    let mut s = Store::new();
+    let mut o = new_order(1001, vec![line(11, "CHAIR", 2, 0)]);
+    o.financial_status = FinancialStatus::Pending;
+    o.cancelled = true;
+    s.create_order(&o, t(0)).unwrap();
+    let err = refused(&mut s, |s| s.pay(1001, t(1)).unwrap_err());
+    assert_eq!(
+        err.to_string(),
+        "order #1001 is cancelled and cannot be paid"
+    );
+    assert_eq!(err.code(), "order_cancelled");
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
+    let mut s = store();
+    s.cancel(1002, CancelReason::Other, false, t(1)).unwrap();
+    let err = refused(&mut s, |s| s.pay(1002, t(2)).unwrap_err());
+    assert_eq!(
+        err,
+        ShopifyError::PayCancelled {
+            order: "#1002".into()
+        }
+    );
+}
+
 // ----- fulfill -----------------------------------------------------------------
 
 #[test]
@@ -1368,6 +1471,7 @@ fn every_refusal_of_the_store_reads_back_from_its_message() {
         s.cancel(1001, CancelReason::Other, false, t(1))
             .unwrap_err(),
         s.delete(1001).unwrap_err(),
+        s.pay(1001, t(1)).unwrap_err(),
     ];
     for e in errors {
         assert_eq!(ShopifyError::from_message(&e.to_string()), Some(e));

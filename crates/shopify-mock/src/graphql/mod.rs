@@ -1,6 +1,6 @@
 //! The GraphQL Admin API: a real executor (async-graphql) over the shared store,
 //! with Shopify's shapes for the parts the integration uses: `order(id)`, the
-//! order-edit flow, cancel/close/open/delete, `refundCreate`, `userErrors`, and
+//! order-edit flow, cancel/close/open/delete, `orderMarkAsPaid`, `refundCreate`, `userErrors`, and
 //! `extensions.cost` with a cost-based leaky bucket.
 //!
 //! Every refusal in `userErrors` is shopify-model's `ShopifyError`, its message
@@ -10,7 +10,7 @@
 //! - `types.rs`: global ids, `UserError`, enums, connections, and the objects
 //!   read back (`Order`, `LineItem`, `Refund`, …).
 //! - `orders.rs`: the `order` query; `orderCancel`, `orderClose`, `orderOpen`,
-//!   `orderDelete`.
+//!   `orderDelete`, `orderMarkAsPaid`.
 //! - `edits.rs`: `orderEditBegin`, `orderEditSetQuantity`, `orderEditAddVariant`,
 //!   `orderEditCommit` over the edit sessions of `state.rs`; `CalculatedOrder`.
 //! - `refunds.rs`: `refundCreate`, its input and payload types.

@@ -1,5 +1,5 @@
 //! The `order` query, and the order mutations other than edits and refunds:
-//! `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`.
+//! `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid`.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
@@ -56,6 +56,17 @@ struct OrderDeletePayload {
     user_errors: Vec<UserError>,
 }
 
+#[derive(SimpleObject)]
+struct OrderMarkAsPaidPayload {
+    order: Option<GOrder>,
+    user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+struct OrderMarkAsPaidInput {
+    id: ID,
+}
+
 #[derive(InputObject)]
 struct OrderCloseInput {
     id: ID,
@@ -66,7 +77,7 @@ struct OrderOpenInput {
     id: ID,
 }
 
-/// `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`.
+/// `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid`.
 #[derive(Default)]
 pub(super) struct OrderMutations;
 
@@ -154,6 +165,26 @@ impl OrderMutations {
                 user_errors: Vec::new(),
             },
             Err(e) => OrderOpenPayload {
+                order: None,
+                user_errors: vec![UserError::from_model(&["id"], &e)],
+            },
+        })
+    }
+
+    /// Captures a pending payment: `pending` or `authorized` becomes `paid`
+    /// (shopify-model's `Store::pay`).
+    async fn order_mark_as_paid(
+        &self,
+        ctx: &Context<'_>,
+        input: OrderMarkAsPaidInput,
+    ) -> async_graphql::Result<OrderMarkAsPaidPayload> {
+        let id = gid_num(&input.id, "Order")?;
+        Ok(match core(ctx).pay(id) {
+            Ok(o) => OrderMarkAsPaidPayload {
+                order: Some(GOrder(o)),
+                user_errors: Vec::new(),
+            },
+            Err(e) => OrderMarkAsPaidPayload {
                 order: None,
                 user_errors: vec![UserError::from_model(&["id"], &e)],
             },

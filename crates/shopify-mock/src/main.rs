@@ -64,6 +64,26 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Ctrl-C (SIGINT), listened for from now on: the handler is installed before this
+/// returns, so a signal sent any time later ends the returned future.
+fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigint = signal(SignalKind::interrupt()).context("listening for Ctrl-C")?;
+        Ok(async move {
+            sigint.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let mut ctrl_c = tokio::signal::windows::ctrl_c().context("listening for Ctrl-C")?;
+        Ok(async move {
+            ctrl_c.recv().await;
+        })
+    }
+}
+
 async fn serve(args: Serve) -> anyhow::Result<()> {
     let mut config = MockConfig {
         bind: SocketAddr::new(args.bind, args.port),
@@ -97,6 +117,9 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
             secret: args.webhook_secret.clone(),
         });
     }
+    // Listen for Ctrl-C before saying so: a caller may send it as soon as it reads
+    // the lines below.
+    let interrupted = interrupt_signal()?;
     println!("shopify-mock listening on {}", mock.base_url());
     println!("admin API: {}", mock.admin_url());
     println!("access token: {}", mock.access_token());
@@ -105,9 +128,7 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         println!("webhooks: {url}");
     }
     println!("press Ctrl-C to stop");
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    interrupted.await;
     println!("shutting down");
     // Deliver what is still queued (bounded: a dead receiver does not hold us up).
     let pending = mock.pending_webhooks();

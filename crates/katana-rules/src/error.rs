@@ -94,6 +94,21 @@ pub enum KatanaError {
         /// Its delivery status.
         delivery: Delivery,
     },
+    /// A user edit or deletion of a packed or delivered row, or of an SO with one
+    /// (rules.md §4b).
+    #[error(
+        "row {line} of sales order {number} is {delivery}; set it back to not_shipped before {action}"
+    )]
+    RowShipped {
+        /// SO number.
+        number: String,
+        /// Line id.
+        line: LineId,
+        /// Its delivery status.
+        delivery: Delivery,
+        /// What was attempted, e.g. "editing it".
+        action: &'static str,
+    },
     /// Update MO quantity when another MO took the row.
     #[error(
         "cannot update {mo}'s quantity: row {line} of sales order {number} is now linked to {other}; keep the current quantity instead",
@@ -130,8 +145,12 @@ impl KatanaError {
             Self::RowLocked {
                 delivery: Delivery::Delivered,
                 ..
+            }
+            | Self::RowShipped {
+                delivery: Delivery::Delivered,
+                ..
             } => "row_delivered",
-            Self::RowLocked { .. } => "row_packed",
+            Self::RowLocked { .. } | Self::RowShipped { .. } => "row_packed",
             Self::RowTaken { .. } => "row_taken",
         }
     }
@@ -175,11 +194,11 @@ impl KatanaError {
         ),
         (
             "row_packed",
-            "the row is packed: it cannot be changed, and Update MO quantity cannot re-link to it",
+            "the row is packed: a user cannot edit or delete it (nor its SO), and Update MO quantity cannot re-link to it",
         ),
         (
             "row_delivered",
-            "the row is delivered: it cannot be changed, and Update MO quantity cannot re-link to it",
+            "the row is delivered: a user cannot edit or delete it (nor its SO), and Update MO quantity cannot re-link to it",
         ),
         (
             "row_taken",
@@ -240,6 +259,12 @@ mod tests {
                 row,
                 number: "#1".into(),
                 delivery: Delivery::Delivered,
+            },
+            KatanaError::RowShipped {
+                number: "#1".into(),
+                line: 2,
+                delivery: Delivery::Packed,
+                action: "editing it",
             },
             KatanaError::RowTaken {
                 mo: mo.clone(),

@@ -66,6 +66,12 @@ pub enum SoChange {
         /// Shopify order id.
         order: OrderId,
     },
+    /// The order was not imported only because its payment is pending: Katana
+    /// remembers it, to import it when the payment is captured (rules.md §3b).
+    AwaitPayment {
+        /// Shopify order id.
+        order: OrderId,
+    },
 }
 
 /// An MO to create.
@@ -99,6 +105,7 @@ pub struct Katana {
     sales_orders: HashMap<OrderId, SalesOrder>,
     mos: HashMap<MoId, Mo>,
     imported: HashSet<OrderId>,
+    awaiting_payment: HashSet<OrderId>,
 }
 
 impl Katana {
@@ -141,6 +148,12 @@ impl Katana {
         self.imported.contains(&order)
     }
 
+    /// True when the order was skipped at its creation only because its payment
+    /// was pending, and is not imported yet (rules.md §3b).
+    pub fn awaits_payment(&self, order: OrderId) -> bool {
+        self.awaiting_payment.contains(&order)
+    }
+
     /// The row, if its SO and the row exist.
     pub fn row(&self, row: RowRef) -> Option<&SoRow> {
         self.sales_orders.get(&row.order)?.rows.get(&row.line)
@@ -163,9 +176,21 @@ impl Katana {
                 order,
                 line,
                 quantity,
-            } => self.set_row_quantity(*order, *line, *quantity, now, &mut fx)?,
+            } => {
+                let row = RowRef {
+                    order: *order,
+                    line: *line,
+                };
+                self.set_row_quantity(row, *quantity, By::Shopify, now, &mut fx)?;
+            }
             SoChange::AddRow { order, row } => self.add_row(*order, row, &mut fx)?,
-            SoChange::DeleteRow { order, line } => self.delete_row(*order, *line, now, &mut fx)?,
+            SoChange::DeleteRow { order, line } => {
+                let row = RowRef {
+                    order: *order,
+                    line: *line,
+                };
+                self.delete_row(row, By::Shopify, now, &mut fx)?;
+            }
             SoChange::MarkDelivered { order, line } => {
                 let (number, row) = self.row_mut(*order, *line)?;
                 if row.delivery != Delivery::Delivered {
@@ -179,6 +204,11 @@ impl Katana {
                 }
             }
             SoChange::DeleteSo { order } => self.delete_so(*order, now, &mut fx),
+            SoChange::AwaitPayment { order } => {
+                if !self.imported.contains(order) {
+                    self.awaiting_payment.insert(*order);
+                }
+            }
         }
         Ok(fx)
     }
@@ -217,6 +247,7 @@ impl Katana {
             order,
             number: number.to_string(),
             rows: Default::default(),
+            synced: Default::default(),
         };
         for r in rows {
             if r.quantity == 0 {
@@ -235,6 +266,7 @@ impl Katana {
                     line: r.line,
                 });
             }
+            so.synced.insert(r.line, r.quantity);
         }
         fx.push(Effect::SoImported {
             number: number.to_string(),
@@ -245,6 +277,7 @@ impl Katana {
                 .collect(),
         });
         self.imported.insert(order);
+        self.awaiting_payment.remove(&order);
         self.sales_orders.insert(order, so);
         Ok(())
     }
@@ -266,6 +299,7 @@ impl Katana {
                 line: new.line,
             });
         }
+        so.synced.insert(new.line, new.quantity);
         so.rows.insert(
             new.line,
             SoRow {
@@ -285,29 +319,49 @@ impl Katana {
         Ok(())
     }
 
+    /// A row's quantity becomes `to`, and its MO follows the rules of §5. The sync
+    /// skips a packed or delivered row (§4); a user is refused (§4b). A change the
+    /// sync makes records the Shopify quantity it brought (`SalesOrder::synced`).
     fn set_row_quantity(
         &mut self,
-        order: OrderId,
-        line: LineId,
+        row_ref: RowRef,
         to: u32,
+        by: By,
         now: Timestamp,
         fx: &mut Vec<Effect>,
     ) -> Result<(), KatanaError> {
+        let RowRef { order, line } = row_ref;
         if to == 0 {
             return Err(KatanaError::ZeroQuantity);
         }
         let (number, row) = self.row_mut(order, line)?;
         let from = row.quantity;
+        let delivery = row.delivery;
+        match by {
+            By::Shopify if from != to && !chosen::shopify_may_change_row(delivery) => {
+                fx.push(Effect::row_locked(
+                    format!("SO {number} row {line}: quantity {from} → {to}"),
+                    delivery,
+                ));
+                return Ok(());
+            }
+            By::Shopify => {
+                self.so_mut(order)?.synced.insert(line, to);
+            }
+            By::User if delivery.is_locked() => {
+                return Err(KatanaError::RowShipped {
+                    number,
+                    line,
+                    delivery,
+                    action: "editing it",
+                });
+            }
+            By::User => {}
+        }
         if from == to {
             return Ok(());
         }
-        if !chosen::shopify_may_change_row(row.delivery) {
-            fx.push(Effect::row_locked(
-                format!("SO {number} row {line}: quantity {from} → {to}"),
-                row.delivery,
-            ));
-            return Ok(());
-        }
+        let (number, row) = self.row_mut(order, line)?;
         row.quantity = to;
         let linked = row.mo.clone();
         let sku = row.sku.clone();
@@ -318,7 +372,6 @@ impl Katana {
             to,
         });
         if let Some(mo_id) = linked {
-            let row_ref = RowRef { order, line };
             let mo = self
                 .mos
                 .get_mut(&mo_id)
@@ -354,29 +407,48 @@ impl Katana {
         }
     }
 
+    /// A row is deleted, its MO follows §5, and an SO without rows is deleted. The
+    /// sync skips a packed or delivered row (§4) and records that the line is gone
+    /// in Shopify; a user is refused (§4b).
     fn delete_row(
         &mut self,
-        order: OrderId,
-        line: LineId,
+        row_ref: RowRef,
+        by: By,
         now: Timestamp,
         fx: &mut Vec<Effect>,
     ) -> Result<(), KatanaError> {
+        let RowRef { order, line } = row_ref;
         let (number, row) = self.row_mut(order, line)?;
-        if !chosen::shopify_may_change_row(row.delivery) {
-            fx.push(Effect::row_locked(
-                format!("SO {number} row {line}: delete"),
-                row.delivery,
-            ));
-            return Ok(());
+        let delivery = row.delivery;
+        match by {
+            By::Shopify if !chosen::shopify_may_change_row(delivery) => {
+                fx.push(Effect::row_locked(
+                    format!("SO {number} row {line}: delete"),
+                    delivery,
+                ));
+                return Ok(());
+            }
+            By::User if delivery.is_locked() => {
+                return Err(KatanaError::RowShipped {
+                    number,
+                    line,
+                    delivery,
+                    action: "deleting it",
+                });
+            }
+            By::Shopify | By::User => {}
         }
         let so = self.so_mut(order)?;
+        if by == By::Shopify {
+            so.synced.insert(line, 0);
+        }
         let row = so.rows.remove(&line).expect("row_mut found it");
         let last = so.rows.is_empty();
         fx.push(Effect::RowDeleted {
             number: number.clone(),
             line,
         });
-        self.row_gone(RowRef { order, line }, &row, &number, false, now, fx);
+        self.row_gone(row_ref, &row, &number, false, now, fx);
         if last && chosen::delete_so_without_rows() {
             self.sales_orders.remove(&order);
             fx.push(Effect::SoDeleted { number });
@@ -434,7 +506,14 @@ impl Katana {
             });
             return;
         }
-        let so = self.sales_orders.remove(&order).expect("checked above");
+        self.remove_so(order, now, fx);
+    }
+
+    /// Removes an SO; the MO of each row follows §5 (the order stays imported).
+    fn remove_so(&mut self, order: OrderId, now: Timestamp, fx: &mut Vec<Effect>) {
+        let Some(so) = self.sales_orders.remove(&order) else {
+            return;
+        };
         fx.push(Effect::SoDeleted {
             number: so.number.clone(),
         });
@@ -451,6 +530,54 @@ impl Katana {
                 fx,
             );
         }
+    }
+
+    /// A user edits a row's quantity in Katana (rules.md §4b); its MO follows §5.
+    /// Refused for a packed or delivered row. The next Shopify change of that line
+    /// overwrites it (`katana_sync::chosen::shopify_line_changed`).
+    pub fn user_edit_row(
+        &mut self,
+        row: RowRef,
+        quantity: u32,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, KatanaError> {
+        let mut fx = Vec::new();
+        self.set_row_quantity(row, quantity, By::User, now, &mut fx)?;
+        Ok(fx)
+    }
+
+    /// A user deletes a row in Katana (rules.md §4b); its MO follows §5, and an SO
+    /// without rows is deleted. Refused for a packed or delivered row.
+    pub fn user_delete_row(
+        &mut self,
+        row: RowRef,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, KatanaError> {
+        let mut fx = Vec::new();
+        self.delete_row(row, By::User, now, &mut fx)?;
+        Ok(fx)
+    }
+
+    /// A user deletes a sales order in Katana (rules.md §4b); the MO of each row
+    /// follows §5 and the order is never imported again. Refused while a row is
+    /// packed or delivered.
+    pub fn user_delete_so(
+        &mut self,
+        order: OrderId,
+        now: Timestamp,
+    ) -> Result<Vec<Effect>, KatanaError> {
+        let so = self.sales_order(order).ok_or(KatanaError::UnknownSalesOrder(order))?;
+        if let Some(locked) = so.rows.values().find(|r| r.delivery.is_locked()) {
+            return Err(KatanaError::RowShipped {
+                number: so.number.clone(),
+                line: locked.line,
+                delivery: locked.delivery,
+                action: "deleting the sales order",
+            });
+        }
+        let mut fx = Vec::new();
+        self.remove_so(order, now, &mut fx);
+        Ok(fx)
     }
 
     /// Creates an MO: make-to-order for an existing row without an MO, or make-to-stock.
@@ -648,6 +775,14 @@ impl Katana {
             resolution,
         }])
     }
+}
+
+/// Who changes a row: the sync bringing a Shopify change (§4), or a user in
+/// Katana (§4b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    Shopify,
+    User,
 }
 
 /// The open message `action` resolves, or why the action is refused. Which action

@@ -16,6 +16,11 @@ pub struct SalesOrder {
     pub number: String,
     /// One row per Shopify line item with an effective quantity above 0, by line id.
     pub rows: BTreeMap<LineId, SoRow>,
+    /// For each Shopify line the sync has brought into this SO, the quantity it
+    /// brought last (0 once the line was removed). A row edited or deleted in Katana
+    /// keeps its entry, so the sync can tell a change of that line in Shopify from
+    /// a difference a user made in Katana (rules.md §4b).
+    pub synced: BTreeMap<LineId, u32>,
 }
 
 /// One row of a sales order.

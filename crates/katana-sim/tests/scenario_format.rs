@@ -17,7 +17,9 @@ use katana_sim::steps::Step;
 use katana_sim::steps::cancel::Cancel;
 use katana_sim::steps::dismiss::Dismiss;
 use katana_sim::steps::edit::Edit;
-use katana_sim::steps::expect::{Expect as Expectation, MoExpect, SoExpect};
+use katana_sim::steps::expect::{
+    Expect as Expectation, MessagesExpect, MoExpect, RowExpect, SoExpect,
+};
 use katana_sim::steps::expect_error::ExpectError;
 use katana_sim::steps::keep_mo_quantity::KeepMoQuantity;
 use katana_sim::steps::refund::{Refund, RefundLine};
@@ -138,6 +140,8 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
                 id: 1001,
                 name: None,
                 financial_status: FinancialStatus::Paid,
+                archived: false,
+                cancelled: false,
                 lines: vec![line(11, "OAK-TABLE", 5, 0), line(12, "OAK-CHAIR", 4, 1)],
             },
             loc: loc(7, 7),
@@ -216,7 +220,7 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
                         mo("MO-1"),
                         MoExpect {
                             indicator: Some(Indicator::None),
-                            messages: Some(1),
+                            messages: Some(MessagesExpect::Count(1)),
                             ..MoExpect::default()
                         },
                     )]),
@@ -292,7 +296,13 @@ fn every_step_parses_with_its_optional_fields() {
         x.sales_orders[&1002],
         SoExpect {
             exists: Some(true),
-            rows: Some(BTreeMap::from([(21, 1)]))
+            rows: Some(BTreeMap::from([(
+                21,
+                RowExpect {
+                    quantity: Some(1),
+                    ..RowExpect::default()
+                }
+            )]))
         }
     );
     assert_eq!(x.sales_orders[&1001].rows, Some(BTreeMap::new()));

@@ -42,6 +42,21 @@ pub fn payment_pending(financial_status: &str) -> bool {
 /// re-imported"].
 pub const IMPORT_ONLY_ON_CREATE: bool = true;
 
+/// rules.md §3b: an order skipped at its creation only because its payment was
+/// pending is imported when the payment is captured (Shopify's `orders/paid`),
+/// provided every other import condition still holds then [chosen].
+pub const IMPORT_WHEN_PAID: bool = true;
+
+/// rules.md §4b: whether the Shopify line changed since the sync last brought it
+/// into the SO (`last_synced`, `None` for a line never brought). Only such a change
+/// reaches the row, so a row edited or deleted by a user in Katana is overwritten
+/// by the next Shopify change *of that line*, not by a change of another line
+/// [chosen]. Without edits in Katana a row always holds what was synced last, so
+/// this is the same as comparing the line with the row.
+pub fn shopify_line_changed(now: u32, last_synced: Option<u32>) -> bool {
+    last_synced != Some(now)
+}
+
 /// rules.md §4: the quantity an SO row should have for a line now. A cancelled order
 /// has none (rules.md §1). Otherwise `current_quantity`, plus the units refunded
 /// with restock type `return`, since returns are Katana's separate return-order flow

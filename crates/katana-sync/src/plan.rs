@@ -60,16 +60,30 @@ pub fn plan_import(order: &ShopifyOrder, katana: &Katana, settings: &Settings) -
     if order.is_cancelled() {
         return Plan::skip(what, "it is cancelled");
     }
+    let fully_fulfilled = order.fulfillment_status.as_deref() == Some("fulfilled");
+    let has_rows = order
+        .line_items
+        .iter()
+        .any(|l| chosen::row_quantity(order, l) > 0);
     if !chosen::payment_allows_import(order.financial_status.as_deref(), settings) {
         let status = order.financial_status.as_deref().unwrap_or("unknown");
-        let reason = if chosen::payment_pending(status) {
-            format!("its payment is {status} and import_payment_pending is off")
-        } else {
-            format!("its financial status is {status}")
-        };
+        if !chosen::payment_pending(status) {
+            return Plan::skip(what, format!("its financial status is {status}"));
+        }
+        let reason = format!("its payment is {status} and import_payment_pending is off");
+        // Skipped only for the payment: imported when it is captured (§3b).
+        if chosen::IMPORT_WHEN_PAID && !fully_fulfilled && has_rows {
+            return Plan {
+                changes: vec![SoChange::AwaitPayment { order: order.id }],
+                notes: vec![Effect::Skipped {
+                    what,
+                    reason: format!("{reason}; it is imported when the payment is captured"),
+                }],
+            };
+        }
         return Plan::skip(what, reason);
     }
-    if order.fulfillment_status.as_deref() == Some("fulfilled") {
+    if fully_fulfilled {
         return Plan::skip(what, "it is fully fulfilled");
     }
     let rows: Vec<NewRow> = order
@@ -151,17 +165,22 @@ pub fn plan_changes(
             reason: "part of the order was fulfilled in Shopify".to_string(),
         });
     }
-    // Rows that stay or arrive first, deletions after: an SO only loses its last
-    // row (and is deleted with it) when no row takes its place.
+    // Only lines that changed in Shopify since the sync last brought them reach
+    // the SO, so a row edited or deleted in Katana keeps the user's change until
+    // its own line changes (§4b). Rows that stay or arrive first, deletions after:
+    // an SO only loses its last row (and is deleted with it) when no row takes its
+    // place.
     let mut deletions = Vec::new();
+    let mut rows_after: Vec<u64> = so.rows.keys().copied().collect();
     for line in &order.line_items {
         let quantity = chosen::row_quantity(order, line);
+        let changed = chosen::shopify_line_changed(quantity, so.synced.get(&line.id).copied());
         match so.rows.get(&line.id) {
-            Some(_) if quantity == 0 => deletions.push(SoChange::DeleteRow {
+            Some(_) if changed && quantity == 0 => deletions.push(SoChange::DeleteRow {
                 order: order_id,
                 line: line.id,
             }),
-            Some(row) if row.quantity != quantity => {
+            Some(_) if changed => {
                 plan.changes.push(SoChange::SetRowQuantity {
                     order: order_id,
                     line: line.id,
@@ -169,14 +188,17 @@ pub fn plan_changes(
                 });
             }
             Some(_) => {}
-            None if quantity > 0 => plan.changes.push(SoChange::AddRow {
-                order: order_id,
-                row: NewRow {
-                    line: line.id,
-                    sku: line.sku().to_string(),
-                    quantity,
-                },
-            }),
+            None if changed && quantity > 0 => {
+                rows_after.push(line.id);
+                plan.changes.push(SoChange::AddRow {
+                    order: order_id,
+                    row: NewRow {
+                        line: line.id,
+                        sku: line.sku().to_string(),
+                        quantity,
+                    },
+                });
+            }
             None => {}
         }
     }
@@ -193,7 +215,11 @@ pub fn plan_changes(
     for line in &order.line_items {
         let delivered =
             so.rows.get(&line.id).map(|r| r.delivery) == Some(katana_rules::Delivery::Delivered);
-        if line.is_fulfilled() && chosen::row_quantity(order, line) > 0 && !delivered {
+        if line.is_fulfilled()
+            && chosen::row_quantity(order, line) > 0
+            && rows_after.contains(&line.id)
+            && !delivered
+        {
             plan.changes.push(SoChange::MarkDelivered {
                 order: order_id,
                 line: line.id,
@@ -213,8 +239,16 @@ pub fn plan_for(
     katana: &Katana,
     settings: &Settings,
 ) -> Plan {
-    let consider_import =
-        !katana.was_imported(order_id) && (first_sight || !chosen::IMPORT_ONLY_ON_CREATE);
+    // Skipped at creation only for its payment, and the payment is captured now.
+    let paid_since = chosen::IMPORT_WHEN_PAID
+        && katana.awaits_payment(order_id)
+        && now.is_some_and(|o| {
+            !o.financial_status
+                .as_deref()
+                .is_some_and(chosen::payment_pending)
+        });
+    let consider_import = !katana.was_imported(order_id)
+        && (first_sight || paid_since || !chosen::IMPORT_ONLY_ON_CREATE);
     if consider_import {
         match now {
             Some(order) => plan_import(order, katana, settings),
@@ -236,8 +270,10 @@ pub fn apply_plan(
     for change in &plan.changes {
         // A row deleted earlier in the plan may take its SO with it: later changes
         // for that SO have nothing left to change.
-        if !matches!(change, SoChange::Import { .. })
-            && katana.sales_order(change_order(change)).is_none()
+        if !matches!(
+            change,
+            SoChange::Import { .. } | SoChange::AwaitPayment { .. }
+        ) && katana.sales_order(change_order(change)).is_none()
         {
             continue;
         }
@@ -253,6 +289,7 @@ fn change_order(change: &SoChange) -> OrderId {
         | SoChange::AddRow { order, .. }
         | SoChange::DeleteRow { order, .. }
         | SoChange::MarkDelivered { order, .. }
-        | SoChange::DeleteSo { order } => *order,
+        | SoChange::DeleteSo { order }
+        | SoChange::AwaitPayment { order } => *order,
     }
 }

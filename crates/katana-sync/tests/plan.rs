@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use katana_rules::{Delivery, Effect, Katana, NewRow, RowRef, SoChange};
-use katana_sync::{Plan, Settings, ShopifyOrder, apply_plan, plan_changes, plan_import};
+use katana_sync::{Plan, Settings, ShopifyOrder, apply_plan, plan_changes, plan_for, plan_import};
 use serde_json::{Value, json};
 
 fn t() -> Timestamp {
@@ -77,7 +77,13 @@ fn payment_pending_imports_only_with_the_setting() {
         let mut o = order();
         o["financial_status"] = json!(status);
         let off = plan_import(&read(&o), &Katana::new(), &Settings::default());
-        assert!(skipped_reason(&off).contains("import_payment_pending is off"));
+        // Skipped, but remembered: imported when the payment is captured (§3b).
+        assert_eq!(off.changes, vec![SoChange::AwaitPayment { order: 1001 }]);
+        let [Effect::Skipped { reason, .. }] = &off.notes[..] else {
+            panic!("{off:?}")
+        };
+        assert!(reason.contains("import_payment_pending is off"), "{reason}");
+        assert!(reason.contains("imported when the payment is captured"), "{reason}");
         let on = Settings {
             import_payment_pending: true,
             ..Settings::default()
@@ -343,4 +349,57 @@ fn scenario_defaults_sync_changes_and_skip_payment_pending() {
         !s.import_payment_pending,
         "[doc] payment-pending orders are not imported by default"
     );
+}
+
+// ---- §3b payment captured later ----
+
+#[test]
+fn an_order_skipped_only_for_payment_imports_when_paid_and_only_then() {
+    let mut o = order();
+    o["financial_status"] = json!("pending");
+    let mut k = Katana::new();
+    let settings = Settings::default();
+    let plan = plan_for(1001, Some(&read(&o)), true, &k, &settings);
+    apply_plan(&mut k, &plan, t()).unwrap();
+    assert!(k.awaits_payment(1001));
+    assert!(k.sales_order(1001).is_none());
+    // Still pending on a later change: still waiting.
+    let plan = plan_for(1001, Some(&read(&o)), false, &k, &settings);
+    apply_plan(&mut k, &plan, t()).unwrap();
+    assert!(k.sales_order(1001).is_none());
+    // Paid: imported now.
+    o["financial_status"] = json!("paid");
+    let plan = plan_for(1001, Some(&read(&o)), false, &k, &settings);
+    apply_plan(&mut k, &plan, t()).unwrap();
+    assert!(k.sales_order(1001).is_some());
+    assert!(!k.awaits_payment(1001));
+}
+
+#[test]
+fn a_pending_order_that_fails_another_condition_is_not_awaited() {
+    for (key, value) in [
+        ("closed_at", json!("2026-01-01T09:00:00Z")),
+        ("cancelled_at", json!("2026-01-01T09:00:00Z")),
+        ("fulfillment_status", json!("fulfilled")),
+    ] {
+        let mut o = order();
+        o["financial_status"] = json!("pending");
+        o[key] = value;
+        let plan = plan_import(&read(&o), &Katana::new(), &Settings::default());
+        assert!(plan.changes.is_empty(), "{key}: {plan:?}");
+    }
+}
+
+#[test]
+fn a_paid_order_archived_before_the_payment_is_not_imported() {
+    let mut o = order();
+    o["financial_status"] = json!("pending");
+    let mut k = Katana::new();
+    let settings = Settings::default();
+    let plan = plan_for(1001, Some(&read(&o)), true, &k, &settings);
+    apply_plan(&mut k, &plan, t()).unwrap();
+    o["financial_status"] = json!("paid");
+    o["closed_at"] = json!("2026-01-01T09:05:00Z");
+    let plan = plan_for(1001, Some(&read(&o)), false, &k, &settings);
+    assert!(skipped_reason(&plan).contains("archived"));
 }

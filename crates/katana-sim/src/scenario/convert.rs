@@ -7,7 +7,7 @@
 //! ids, since it is expected to be refused. Ids are recorded even when the rest of their
 //! entry is broken, so that one mistake does not cascade into spurious "does not exist".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::rc::Rc;
 
@@ -32,7 +32,14 @@ const TOP_KEYS: [&str; 6] = [
     "steps",
 ];
 pub(crate) const SETTINGS_KEYS: [&str; 2] = ["sync_order_changes", "import_payment_pending"];
-const ORDER_KEYS: [&str; 4] = ["id", "name", "financial_status", "lines"];
+const ORDER_KEYS: [&str; 6] = [
+    "id",
+    "name",
+    "financial_status",
+    "archived",
+    "cancelled",
+    "lines",
+];
 const LINE_KEYS: [&str; 4] = ["id", "sku", "quantity", "fulfilled"];
 const MO_KEYS: [&str; 5] = ["id", "make_to_order", "sku", "quantity", "status"];
 
@@ -102,6 +109,11 @@ impl<'n> MapView<'n> {
             .map(|(_, _, v)| *v)
     }
 
+    /// True when no known key is given.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     pub(crate) fn key_node(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
@@ -124,6 +136,13 @@ pub(crate) struct Cx<'p> {
     orders: BTreeMap<u64, KnownOrder>,
     mos: BTreeMap<MoId, Loc>,
     mto_rows: BTreeMap<RowRef, (MoId, Loc)>,
+    /// Every order and MO id the file creates anywhere (set-up, steps, and steps
+    /// inside `expect_error`), for `exists: false` checks.
+    ever_orders: BTreeSet<u64>,
+    ever_mos: BTreeSet<MoId>,
+    /// `exists: false` checks, decided once the whole file is read.
+    absent_orders: Vec<(u64, Loc)>,
+    absent_mos: Vec<(MoId, Loc)>,
     /// False inside `expect_error`: no reference checks, no new ids.
     live: bool,
 }
@@ -138,6 +157,10 @@ impl<'p> Cx<'p> {
             orders: BTreeMap::new(),
             mos: BTreeMap::new(),
             mto_rows: BTreeMap::new(),
+            ever_orders: BTreeSet::new(),
+            ever_mos: BTreeSet::new(),
+            absent_orders: Vec::new(),
+            absent_mos: Vec::new(),
             live: true,
         }
     }
@@ -445,6 +468,7 @@ impl<'p> Cx<'p> {
 
     /// Records a new order; false (and an error) when the id is taken.
     pub(crate) fn add_order(&mut self, id: u64, loc: Loc) -> bool {
+        self.ever_orders.insert(id);
         if !self.live {
             return false;
         }
@@ -483,6 +507,7 @@ impl<'p> Cx<'p> {
     }
 
     pub(crate) fn add_mo(&mut self, id: &MoId, loc: Loc) {
+        self.ever_mos.insert(id.clone());
         if !self.live {
             return;
         }
@@ -495,6 +520,46 @@ impl<'p> Cx<'p> {
     }
 
     // ---- shared by steps ------------------------------------------------------------
+
+    /// An `expect` that says order `id` does not exist: fine for an order the file
+    /// creates anywhere (before or after), a typo otherwise (checked at the end).
+    pub(crate) fn expect_absent_order(&mut self, id: u64, loc: Loc) {
+        if self.live {
+            self.absent_orders.push((id, loc));
+        }
+    }
+
+    /// An `expect` that says MO `id` does not exist: fine for an MO the file creates
+    /// anywhere (before or after, or in a refused step), a typo otherwise.
+    pub(crate) fn expect_absent_mo(&mut self, id: MoId, loc: Loc) {
+        if self.live {
+            self.absent_mos.push((id, loc));
+        }
+    }
+
+    /// Reports the `exists: false` checks that name ids the file never creates.
+    fn check_absent(&mut self) {
+        for (id, loc) in std::mem::take(&mut self.absent_orders) {
+            if !self.ever_orders.contains(&id) {
+                let hint = format!(
+                    "`exists: false` must name an order the file creates; orders: {}",
+                    id_list(self.ever_orders.iter())
+                );
+                self.err(loc, format!("order {id} is never created"), Some(hint));
+            }
+        }
+        for (id, loc) in std::mem::take(&mut self.absent_mos) {
+            if !self.ever_mos.contains(&id) {
+                let known = if self.ever_mos.is_empty() {
+                    "the file creates no MO".to_string()
+                } else {
+                    format!("MOs: {}", id_list(self.ever_mos.iter()))
+                };
+                let hint = format!("`exists: false` must name an MO the file creates; {known}");
+                self.err(loc, format!("MO `{id}` is never created"), Some(hint));
+            }
+        }
+    }
 
     /// Runs `f` with reference checks off (the step inside `expect_error`).
     pub(crate) fn without_references<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -670,6 +735,7 @@ impl<'p> Cx<'p> {
         if let Some(Some((start, loc))) = start {
             self.check_start(start, loc, written);
         }
+        self.check_absent();
 
         Some(Scenario {
             path: self.path.to_path_buf(),
@@ -761,6 +827,11 @@ impl<'p> Cx<'p> {
             Some(n) => self.choice(n, "financial_status", &financial_statuses()),
             None => Some(FinancialStatus::Paid),
         };
+        let mut flag = |key: &str| match m.get(key) {
+            Some(n) => self.boolean(n, key),
+            None => Some(false),
+        };
+        let (archived, cancelled) = (flag("archived"), flag("cancelled"));
         let lines = self
             .req(&m, "lines", what)
             .and_then(|n| self.lines(n, id.filter(|_| recorded)));
@@ -771,11 +842,29 @@ impl<'p> Cx<'p> {
             self.err(n.loc, "an order needs at least one line", None);
             return None;
         }
+        let lines = lines?;
+        if cancelled == Some(true)
+            && let Some(fulfilled) = lines.iter().find(|l| l.fulfilled > 0)
+            && let Some(n) = m.get("cancelled")
+        {
+            // Shopify never lets an order with fulfilled units be cancelled.
+            self.err(
+                n.loc,
+                format!(
+                    "an order with fulfilled units cannot be cancelled: line {} has {} fulfilled",
+                    fulfilled.id, fulfilled.fulfilled
+                ),
+                Some("leave out `cancelled`, or the line's `fulfilled`".into()),
+            );
+            return None;
+        }
         Some(NewOrder {
             id: id?,
             name: name?,
             financial_status: financial_status?,
-            lines: lines?,
+            archived: archived?,
+            cancelled: cancelled?,
+            lines,
         })
     }
 

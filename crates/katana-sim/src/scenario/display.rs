@@ -82,6 +82,8 @@ impl Display for OrderYaml<'_> {
                     (o.financial_status != FinancialStatus::Paid)
                         .then(|| o.financial_status.as_str().to_string()),
                 ),
+                ("archived", o.archived.then(|| "true".to_string())),
+                ("cancelled", o.cancelled.then(|| "true".to_string())),
                 ("lines", some(format!("[{}]", lines.join(", ")))),
             ],
         )

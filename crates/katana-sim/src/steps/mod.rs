@@ -271,6 +271,7 @@ steps! {
     Delete => delete::Delete,
     Fulfill => fulfill::Fulfill,
     CreateOrder => create_order::CreateOrder,
+    Pay => pay::Pay,
     SetStatus => set_status::SetStatus,
     MakeToOrder => make_to_order::MakeToOrder,
     SetDelivery => set_delivery::SetDelivery,
@@ -278,6 +279,9 @@ steps! {
     KeepMoQuantity => keep_mo_quantity::KeepMoQuantity,
     Dismiss => dismiss::Dismiss,
     Settings => settings::SettingsStep,
+    KatanaEditRow => katana_edit_row::KatanaEditRow,
+    KatanaDeleteRow => katana_delete_row::KatanaDeleteRow,
+    KatanaDeleteSo => katana_delete_so::KatanaDeleteSo,
     Expect => expect::Expect,
     ExpectError => expect_error::ExpectError,
 }

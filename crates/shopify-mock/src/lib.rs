@@ -128,7 +128,8 @@
 //! # What is simplified
 //!
 //! - Everything shopify-model simplifies (no money, no inventory, one variant per
-//!   SKU, fulfilment as a number per line); see its docs.
+//!   SKU, fulfilment as a number per line, returned units that stay fulfilled,
+//!   only `pending` or `authorized` payments captured); see its docs.
 //! - Only orders and refunds exist in REST; no products, customers, fulfilments or
 //!   transactions endpoints. Orders are created by seeding or the library, not over
 //!   REST.

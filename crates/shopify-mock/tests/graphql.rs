@@ -7,6 +7,7 @@ mod common;
 use common::{Harness, harness, harness_with, order};
 use serde_json::{Value, json};
 use shopify_mock::BucketConfig;
+use shopify_mock::shopify_model::ShopifyError;
 
 async fn seeded() -> Harness {
     let h = harness().await;
@@ -353,22 +354,31 @@ async fn order_edit_refusals_are_user_errors() {
     assert_eq!(c["order"]["lineItems"]["nodes"][0]["currentQuantity"], 2);
 
     // A session whose order was cancelled meanwhile cannot be committed.
+    h.post("orders/1001/open.json", json!({})).await;
     let b = mutate(
         &h,
         "orderEditBegin",
         BEGIN,
-        json!({"id": "gid://shopify/Order/1002"}),
+        json!({"id": "gid://shopify/Order/1001"}),
     )
     .await;
     let calc = b["calculatedOrder"]["id"].as_str().unwrap().to_owned();
-    h.mock.seed_orders(&[]).unwrap();
-    let refund_all = json!({"refund": {"refund_line_items": [{"line_item_id": 21, "quantity": 1, "restock_type": "return"}]}});
+    // (Returning 1002's fulfilled unit would not make it cancellable: returned
+    // units stay fulfilled.)
+    let return_all = json!({"refund": {"refund_line_items": [{"line_item_id": 21, "quantity": 1, "restock_type": "return"}]}});
     assert_eq!(
-        h.post("orders/1002/refunds.json", refund_all).await.status,
+        h.post("orders/1002/refunds.json", return_all).await.status,
         201
     );
+    let refused = h.post("orders/1002/cancel.json", json!({})).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(
-        h.post("orders/1002/cancel.json", json!({})).await.status,
+        ShopifyError::from_message(refused.body["errors"]["base"][0].as_str().unwrap())
+            .map(|e| e.code()),
+        Some("order_has_fulfilments")
+    );
+    assert_eq!(
+        h.post("orders/1001/cancel.json", json!({})).await.status,
         200
     );
     let c = mutate(&h, "orderEditCommit", COMMIT, json!({"id": calc})).await;
@@ -403,7 +413,7 @@ async fn mark_as_paid(h: &Harness, id: u64) -> Value {
 
 #[tokio::test]
 async fn order_mark_as_paid_captures_a_pending_payment() {
-    use shopify_mock::shopify_model::{CancelReason, FinancialStatus, ShopifyError, Store};
+    use shopify_mock::shopify_model::{CancelReason, FinancialStatus, Store};
     let h = harness().await;
     let pending = |id, status, archived, cancelled| {
         let mut o = order(id, &[(id * 10 + 1, "CHAIR", 2, 0)]);
@@ -593,6 +603,81 @@ const REFUND: &str = r#"mutation($input: RefundInput!) { refundCreate(input: $in
     refund { id note refundLineItems(first: 5) { nodes { quantity restockType lineItem { id } } } }
     order { id displayFinancialStatus lineItems(first: 5) { nodes { currentQuantity } } }
     userErrors { field message } } }"#;
+
+#[tokio::test]
+async fn returned_units_stay_fulfilled() {
+    let h = harness().await;
+    h.mock
+        .seed_orders(&[order(1003, &[(31, "CHAIR", 5, 3)])])
+        .unwrap();
+    let input = json!({"orderId": "gid://shopify/Order/1003", "refundLineItems": [
+        {"lineItemId": "gid://shopify/LineItem/31", "quantity": 2, "restockType": "RETURN"}
+    ]});
+    let r = mutate(&h, "refundCreate", REFUND, json!({"input": input})).await;
+    assert_eq!(r["userErrors"], json!([]));
+    assert_eq!(r["order"]["lineItems"]["nodes"][0]["currentQuantity"], 3);
+
+    // A line of 5, 3 fulfilled, 2 of them returned: 3 ordered now, 2 to fulfil.
+    let rest = h.get("orders/1003.json").await.body["order"].clone();
+    let line = &rest["line_items"][0];
+    assert_eq!(line["quantity"], 5);
+    assert_eq!(line["current_quantity"], 3);
+    assert_eq!(line["fulfillable_quantity"], 2);
+    assert_eq!(line["fulfillment_status"], "partial");
+    assert_eq!(rest["fulfillment_status"], "partial");
+    // The refund lists the return as Shopify does: what a client adds back.
+    let rli = &rest["refunds"][0]["refund_line_items"][0];
+    assert_eq!(
+        (&rli["line_item_id"], &rli["quantity"], &rli["restock_type"]),
+        (&json!(31), &json!(2), &json!("return"))
+    );
+    let g = gql_order(&h, 1003).await;
+    assert_eq!(g["displayFulfillmentStatus"], "PARTIALLY_FULFILLED");
+    assert_eq!(g["lineItems"]["nodes"][0]["unfulfilledQuantity"], 2);
+    assert_eq!(
+        g["refunds"][0]["refundLineItems"]["nodes"][0]["restockType"],
+        "RETURN"
+    );
+
+    // Only the fulfilled unit the customer kept can still be returned.
+    let again = json!({"orderId": "gid://shopify/Order/1003", "refundLineItems": [
+        {"lineItemId": "gid://shopify/LineItem/31", "quantity": 2, "restockType": "RETURN"}
+    ]});
+    let r = mutate(&h, "refundCreate", REFUND, json!({"input": again})).await;
+    assert_eq!(
+        r["userErrors"][0]["message"],
+        "line item 31 of order #1003: only 1 fulfilled units can be returned; asked 2 (3 are fulfilled, 2 of them already returned)"
+    );
+    assert_eq!(
+        r["userErrors"][0]["field"],
+        json!(["refundLineItems", "0", "quantity"])
+    );
+
+    // Fulfilling the 2 left completes the line; the returned units count as fulfilled.
+    h.mock.fulfill(1003, 31, 2).unwrap();
+    let rest = h.get("orders/1003.json").await.body["order"].clone();
+    assert_eq!(rest["fulfillment_status"], "fulfilled");
+    assert_eq!(rest["line_items"][0]["fulfillable_quantity"], 0);
+    assert_eq!(
+        h.get("orders.json?fulfillment_status=shipped&status=any")
+            .await
+            .body["orders"][0]["id"],
+        1003
+    );
+    // And the order, fulfilled, cannot be cancelled.
+    let k = mutate(
+        &h,
+        "orderCancel",
+        CANCEL,
+        json!({"id": "gid://shopify/Order/1003", "reason": "OTHER"}),
+    )
+    .await;
+    let message = k["userErrors"][0]["message"].as_str().unwrap();
+    assert_eq!(
+        ShopifyError::from_message(message).map(|e| e.code()),
+        Some("order_has_fulfilments")
+    );
+}
 
 #[tokio::test]
 async fn refund_create_and_rest_agree() {

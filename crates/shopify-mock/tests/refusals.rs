@@ -33,6 +33,9 @@ fn orders() -> Vec<NewOrder> {
 enum Setup {
     Archived(u64),
     Cancelled(u64),
+    /// A return (refund with restock type `return`) of units of a line: (order,
+    /// line, quantity).
+    Returned(u64, u64, u32),
 }
 
 /// The change, as a merchant would make it.
@@ -359,6 +362,23 @@ async fn both(setup: &[Setup]) -> (Harness, Store) {
                     200
                 );
             }
+            Setup::Returned(o, line, quantity) => {
+                let req = RefundLineRequest {
+                    line,
+                    quantity,
+                    restock_type: RestockType::Return,
+                };
+                store.refund(o, &[req], None, t()).unwrap();
+                let body = json!({"refund": {"refund_line_items": [
+                    {"line_item_id": line, "quantity": quantity, "restock_type": "return"}
+                ]}});
+                assert_eq!(
+                    h.post(&format!("orders/{o}/refunds.json"), body)
+                        .await
+                        .status,
+                    201
+                );
+            }
         }
     }
     (h, store)
@@ -408,7 +428,7 @@ fn refund(order: u64, line: u64, quantity: i64, restock: RestockType) -> Change 
 #[rustfmt::skip]
 fn cases() -> Vec<(&'static str, Vec<Setup>, Change, &'static str)> {
     use RestockType::{Cancel, NoRestock, Return};
-    use Setup::{Archived, Cancelled};
+    use Setup::{Archived, Cancelled, Returned};
     let long = "X".repeat(256);
     vec![
         // Step 1: the order exists.
@@ -454,6 +474,11 @@ fn cases() -> Vec<(&'static str, Vec<Setup>, Change, &'static str)> {
         ("refund above the unfulfilled units", vec![], refund(1001, 12, 2, NoRestock), "refund_above_unfulfilled"),
         ("return above the fulfilled units", vec![], refund(1001, 12, 3, Return), "return_above_fulfilled"),
         ("cancel of an order with fulfilments", vec![], Change::Cancel { order: 1001 }, "order_has_fulfilments"),
+        // Returned units stay fulfilled (rules.md §4, "Returned units").
+        ("cancel after every fulfilled unit was returned", vec![Returned(1001, 12, 2)], Change::Cancel { order: 1001 }, "order_has_fulfilments"),
+        ("a return of units already returned", vec![Returned(1001, 12, 1)], refund(1001, 12, 2, Return), "return_above_fulfilled"),
+        ("an edit below the units the customer kept", vec![Returned(1001, 12, 1)], edit(1001, 12, 0), "quantity_below_fulfilled"),
+        ("a cancel refund of more than the unfulfilled after a return", vec![Returned(1001, 12, 1)], refund(1001, 12, 2, Cancel), "refund_above_unfulfilled"),
     ]
 }
 

@@ -156,8 +156,9 @@ pub enum ShopifyError {
         /// What was attempted: one of [`ZERO_QUANTITY_ACTIONS`], e.g. `a refund`.
         action: &'static str,
     },
-    /// An edit would take a line below its fulfilled units.
-    /// `line item {line} of order {order}: only {unfulfilled} unfulfilled units can be edited; {fulfilled} are fulfilled, so the quantity cannot go below {fulfilled} (asked {requested})`
+    /// An edit would take a line below the fulfilled units the customer kept
+    /// (fulfilled minus returned: returned units stay fulfilled but left the quantity).
+    /// `line item {line} of order {order}: only {unfulfilled} unfulfilled units can be edited; {fulfilled} are fulfilled ({returned} of them returned), so the quantity cannot go below the {fulfilled − returned} the customer kept (asked {requested})`
     EditBelowFulfilled {
         /// The order's name.
         order: String,
@@ -165,9 +166,11 @@ pub enum ShopifyError {
         line: LineId,
         /// The quantity asked for.
         requested: u32,
-        /// Units fulfilled.
+        /// Units fulfilled, returned ones included.
         fulfilled: u32,
-        /// Units not fulfilled (current − fulfilled).
+        /// Units returned (refunded with restock type `return`).
+        returned: u32,
+        /// Units not fulfilled (current + returned − fulfilled).
         unfulfilled: u32,
     },
     /// A refund of unfulfilled units asks for more than are unfulfilled.
@@ -183,11 +186,12 @@ pub enum ShopifyError {
         requested: u32,
         /// Units not fulfilled.
         unfulfilled: u32,
-        /// Units fulfilled.
+        /// Fulfilled units not returned yet: those a refund with restock type
+        /// `return` can take.
         fulfilled: u32,
     },
-    /// A `return` refund asks for more units than are fulfilled.
-    /// `line item {line} of order {order}: only {fulfilled} fulfilled units can be returned; asked {requested}`
+    /// A `return` refund asks for more units than are fulfilled and not returned yet.
+    /// `line item {line} of order {order}: only {fulfilled − returned} fulfilled units can be returned; asked {requested} ({fulfilled} are fulfilled, {returned} of them already returned)`
     ReturnExceedsFulfilled {
         /// The order's name.
         order: String,
@@ -195,8 +199,10 @@ pub enum ShopifyError {
         line: LineId,
         /// Units asked for.
         requested: u32,
-        /// Units fulfilled.
+        /// Units fulfilled, returned ones included.
         fulfilled: u32,
+        /// Units already returned.
+        returned: u32,
     },
     /// A fulfilment asks for more units than are unfulfilled.
     /// `line item {line} of order {order}: only {unfulfilled} units are unfulfilled; cannot fulfil {requested}`
@@ -283,10 +289,9 @@ const T_FULFILLED_EXCEEDS_QUANTITY: &str =
     "line item {n} of order {}: {n} units cannot be fulfilled when only {n} are ordered";
 const T_INVALID_QUANTITY: &str = "quantity must be a whole number ≥ 0; got {}";
 const T_ZERO_QUANTITY: &str = "line item {n} of order {}: {action} needs a quantity of at least 1";
-const T_EDIT_BELOW_FULFILLED: &str = "line item {n} of order {}: only {n} unfulfilled units can be edited; {n} are fulfilled, so the quantity cannot go below {n} (asked {n})";
+const T_EDIT_BELOW_FULFILLED: &str = "line item {n} of order {}: only {n} unfulfilled units can be edited; {n} are fulfilled ({n} of them returned), so the quantity cannot go below the {n} the customer kept (asked {n})";
 const T_REFUND_EXCEEDS_UNFULFILLED: &str = "line item {n} of order {}: only {n} unfulfilled units can be refunded with restock type {restock}; asked {n} ({n} are fulfilled: refund those with restock type return)";
-const T_RETURN_EXCEEDS_FULFILLED: &str =
-    "line item {n} of order {}: only {n} fulfilled units can be returned; asked {n}";
+const T_RETURN_EXCEEDS_FULFILLED: &str = "line item {n} of order {}: only {n} fulfilled units can be returned; asked {n} ({n} are fulfilled, {n} of them already returned)";
 const T_FULFILL_EXCEEDS_UNFULFILLED: &str =
     "line item {n} of order {}: only {n} units are unfulfilled; cannot fulfil {n}";
 const T_CANCEL_FULFILLED: &str = "order {} cannot be cancelled: {n} units are fulfilled (an order with fulfilled items cannot be cancelled; refund them instead)";
@@ -585,8 +590,9 @@ const READERS: &[(&str, Build)] = &[
             order: f.text()?,
             unfulfilled: f.u32()?,
             fulfilled: f.u32()?,
-            // The fulfilled units are named twice; the check against the
-            // rendered message makes sure both agree.
+            returned: f.u32()?,
+            // The floor (fulfilled − returned) is derived; the check against the
+            // rendered message makes sure it agrees.
             requested: {
                 f.u32()?;
                 f.u32()?
@@ -607,8 +613,14 @@ const READERS: &[(&str, Build)] = &[
         Some(ShopifyError::ReturnExceedsFulfilled {
             line: f.u64()?,
             order: f.text()?,
+            // What can be returned (fulfilled − returned) is derived; the check
+            // against the rendered message makes sure it agrees.
+            requested: {
+                f.u32()?;
+                f.u32()?
+            },
             fulfilled: f.u32()?,
-            requested: f.u32()?,
+            returned: f.u32()?,
         })
     }),
     (T_FULFILL_EXCEEDS_UNFULFILLED, |f| {
@@ -696,7 +708,7 @@ impl ShopifyError {
         ),
         (
             "quantity_below_fulfilled",
-            "an edit would take a line below its fulfilled units; only unfulfilled units can be edited",
+            "an edit would take a line below the fulfilled units the customer kept (fulfilled minus returned); only unfulfilled units can be edited",
         ),
         (
             "refund_above_unfulfilled",
@@ -704,7 +716,7 @@ impl ShopifyError {
         ),
         (
             "return_above_fulfilled",
-            "a refund with restock type return of more units than are fulfilled",
+            "a refund with restock type return of more units than are fulfilled and not returned yet",
         ),
         (
             "fulfill_above_unfulfilled",
@@ -867,6 +879,7 @@ impl ShopifyError {
                 line,
                 requested,
                 fulfilled,
+                returned,
                 unfulfilled,
             } => (
                 T_EDIT_BELOW_FULFILLED,
@@ -875,7 +888,8 @@ impl ShopifyError {
                     Text(order),
                     n(*unfulfilled),
                     n(*fulfilled),
-                    n(*fulfilled),
+                    n(*returned),
+                    n(fulfilled.saturating_sub(*returned)),
                     n(*requested),
                 ],
             ),
@@ -902,9 +916,17 @@ impl ShopifyError {
                 line,
                 requested,
                 fulfilled,
+                returned,
             } => (
                 T_RETURN_EXCEEDS_FULFILLED,
-                vec![Num(*line), Text(order), n(*fulfilled), n(*requested)],
+                vec![
+                    Num(*line),
+                    Text(order),
+                    n(fulfilled.saturating_sub(*returned)),
+                    n(*requested),
+                    n(*fulfilled),
+                    n(*returned),
+                ],
             ),
             Self::FulfillExceedsUnfulfilled {
                 order,
@@ -1038,7 +1060,8 @@ mod tests {
                 order: o(),
                 line: 12,
                 requested: 1,
-                fulfilled: 2,
+                fulfilled: 3,
+                returned: 1,
                 unfulfilled: 1,
             },
             ShopifyError::RefundExceedsUnfulfilled {
@@ -1053,7 +1076,8 @@ mod tests {
                 order: o(),
                 line: 12,
                 requested: 3,
-                fulfilled: 2,
+                fulfilled: 4,
+                returned: 2,
             },
             ShopifyError::FulfillExceedsUnfulfilled {
                 order: o(),
@@ -1251,6 +1275,9 @@ mod tests {
             "line item 1 of order #1: a sale needs a quantity of at least 1",
             "line item 1 of order #1: only 2 unfulfilled units can be refunded with restock type keep; asked 3 (0 are fulfilled: refund those with restock type return)",
             "line item 12 of order #1: only 1 unfulfilled units can be edited; 2 are fulfilled, so the quantity cannot go below 3 (asked 1)",
+            "line item 12 of order #1: only 1 unfulfilled units can be edited; 3 are fulfilled (1 of them returned), so the quantity cannot go below the 3 the customer kept (asked 1)",
+            "line item 12 of order #1: only 3 fulfilled units can be returned; asked 4 (4 are fulfilled, 2 of them already returned)",
+            "line item 12 of order #1: only 2 fulfilled units can be returned; asked 3",
             "line item 1 of order #1: 3 units cannot be fulfilled when only 99999999999 are ordered",
             "The calculated order does not exist",
             "ORDER #1 IS ALREADY CANCELLED",

@@ -31,14 +31,23 @@
 //!   `pending` or `authorized` order to `paid`; any other status (`partially_paid`
 //!   included, which real Shopify could still mark as paid) is refused.
 //! - **No inventory or locations.** Restock types decide which units a refund takes
-//!   (`return`: fulfilled ones; `cancel`, `no_restock`, `legacy_restock`: unfulfilled
-//!   ones) and nothing else; `cancel`'s `restock` flag has no effect.
+//!   (`return`: fulfilled ones not returned yet; `cancel`, `no_restock`,
+//!   `legacy_restock`: unfulfilled ones) and nothing else; `cancel`'s `restock` flag
+//!   has no effect.
 //! - **One variant per SKU.** Variant ids are handed out in the order SKUs are first
 //!   seen; a line's `title` is its SKU.
-//! - **Fulfilment is a number per line** (`fulfilled_quantity`: units fulfilled and
-//!   not returned); there are no fulfilment objects. The order's
+//! - **Fulfilment is a number per line** (`fulfilled_quantity`); there are no
+//!   fulfilment objects. **Returned units stay fulfilled** (rules.md §4, "Returned
+//!   units"): a return moves units from `current_quantity` to `returned_quantity`
+//!   and leaves `fulfilled_quantity` as it is. A line's unfulfilled units (REST's
+//!   `fulfillable_quantity`) are `current_quantity + returned_quantity −
+//!   fulfilled_quantity`; an edit cannot go below the fulfilled units the customer
+//!   kept (`fulfilled_quantity − returned_quantity`). A line's and the order's
 //!   `fulfillment_status` is `null` when nothing is fulfilled, `fulfilled` when
-//!   something is and no line has units left to fulfil, else `partial`.
+//!   something is and no line has units left to fulfil, else `partial`: a line
+//!   whose fulfilled units were all returned is still `fulfilled`, and an order
+//!   whose fulfilled units were all returned still has fulfilled items (it cannot
+//!   be cancelled).
 //! - **Edits.** Raising a line's quantity raises its `current_quantity` on the same
 //!   line item; quantity 0 removes the line, which stays with `current_quantity` 0
 //!   and may be raised again by a later edit. There is no calculated-order session:
@@ -60,7 +69,8 @@
 //! # Shopify's rules the store enforces (rules.md §4)
 //!
 //! Only unfulfilled quantity can be edited or refunded as unfulfilled; only fulfilled
-//! quantity can be returned; an order with fulfilled items cannot be cancelled; an
+//! units not returned yet can be returned; an order with fulfilled items (returned
+//! ones included) cannot be cancelled, nor created cancelled; an
 //! order can be deleted only after it is archived or cancelled; an archived order
 //! cannot be edited; a cancelled order cannot be edited, fulfilled or paid; only a
 //! pending or authorized payment can be captured; quantities are

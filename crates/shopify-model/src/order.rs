@@ -37,7 +37,10 @@ impl FulfillmentStatus {
 
 /// A line item of an order.
 ///
-/// Invariant: `fulfilled_quantity ≤ current_quantity`.
+/// Invariants: `returned_quantity ≤ fulfilled_quantity ≤ current_quantity +
+/// returned_quantity`. A return (a refund with restock type `return`) moves units
+/// from `current_quantity` to `returned_quantity` and leaves them fulfilled: Shopify
+/// does not undo a fulfilment when the customer sends units back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineItem {
     /// The line item id.
@@ -50,22 +53,39 @@ pub struct LineItem {
     pub title: String,
     /// Units as ordered (for a line added by an edit: as added); never changes.
     pub quantity: u32,
-    /// Units after edits and refunds. Cancelling does not change it.
+    /// Units after edits and refunds (returns included). Cancelling does not change it.
     pub current_quantity: u32,
-    /// Units fulfilled and not returned.
+    /// Units fulfilled, returned ones included (a return does not undo a fulfilment).
     pub fulfilled_quantity: u32,
+    /// Units refunded with restock type `return`: fulfilled units the customer sent
+    /// back. They are no longer in `current_quantity` and still in
+    /// `fulfilled_quantity`.
+    pub returned_quantity: u32,
 }
 
 impl LineItem {
-    /// Units not yet fulfilled, ignoring whether the order is cancelled
-    /// (`current_quantity − fulfilled_quantity`). See [`Order::fulfillable_quantity`].
+    /// Units not yet fulfilled, ignoring whether the order is cancelled:
+    /// `current_quantity + returned_quantity − fulfilled_quantity` (0 at least). A
+    /// line of 5 with 3 fulfilled and 2 of those returned has 2 unfulfilled: it now
+    /// orders 3, and the customer kept 1. See [`Order::fulfillable_quantity`].
     pub fn unfulfilled_quantity(&self) -> u32 {
         self.current_quantity
+            .saturating_add(self.returned_quantity)
             .saturating_sub(self.fulfilled_quantity)
     }
 
+    /// Fulfilled units not returned (yet): what the customer kept, what a return
+    /// can still take, and the lowest quantity an edit can set
+    /// (`fulfilled_quantity − returned_quantity`).
+    pub fn kept_quantity(&self) -> u32 {
+        self.fulfilled_quantity
+            .saturating_sub(self.returned_quantity)
+    }
+
     /// `None` when nothing is fulfilled, `Fulfilled` when nothing is left to fulfil,
-    /// else `Partial`.
+    /// else `Partial`: fulfilled units against `current_quantity +
+    /// returned_quantity`, so a fulfilled line whose units were all returned is
+    /// still `Fulfilled`.
     pub fn fulfillment_status(&self) -> Option<FulfillmentStatus> {
         if self.fulfilled_quantity == 0 {
             None
@@ -221,8 +241,8 @@ impl Order {
         }
     }
 
-    /// Units of a line that can still be fulfilled: 0 if the order is cancelled,
-    /// else `current_quantity − fulfilled_quantity`.
+    /// Units of a line that can still be fulfilled (REST's `fulfillable_quantity`):
+    /// 0 if the order is cancelled, else [`LineItem::unfulfilled_quantity`].
     pub fn fulfillable_quantity(&self, line: &LineItem) -> u32 {
         if self.is_cancelled() {
             0
@@ -231,7 +251,9 @@ impl Order {
         }
     }
 
-    /// Units fulfilled (and not returned) over all lines.
+    /// Units fulfilled over all lines, returned ones included (an order whose
+    /// fulfilled units were all returned still has fulfilled items, so it cannot be
+    /// cancelled).
     pub fn fulfilled_units(&self) -> u32 {
         self.line_items
             .iter()

@@ -74,7 +74,7 @@ pub enum EditOp {
         /// The line item.
         line: LineId,
         /// The new quantity: a whole number from 0 to [`MAX_LINE_QUANTITY`], not
-        /// below the line's fulfilled units. Signed, as GraphQL's `Int` is, so that
+        /// below the line's fulfilled units not returned. Signed, as GraphQL's `Int` is, so that
         /// a negative quantity is refused in its place in the validation order.
         quantity: i64,
     },
@@ -509,6 +509,7 @@ impl Store {
                 quantity: l.quantity,
                 current_quantity: l.quantity,
                 fulfilled_quantity: l.fulfilled,
+                returned_quantity: 0,
             });
         }
         let mut order = Order {
@@ -551,7 +552,8 @@ impl Store {
     /// in turn: an unknown line or variant, a new line id in use; an empty SKU or
     /// one over [`MAX_SKU_LEN`] characters (a variant's SKU included), a quantity
     /// below 0, a new line of 0 units, a quantity above [`MAX_LINE_QUANTITY`], a
-    /// quantity below a line's fulfilled units.
+    /// quantity below the line's fulfilled units the customer kept
+    /// ([`LineItem::kept_quantity`]: fulfilled minus returned).
     pub fn edit(
         &mut self,
         order: OrderId,
@@ -612,12 +614,15 @@ impl Store {
                 EditOp::SetQuantity { line, quantity } => {
                     let l = find_line(&mut draft, *line)?;
                     let quantity = check_quantity(*quantity, &name)?;
-                    if quantity < l.fulfilled_quantity {
+                    // The floor is the fulfilled units the customer kept: returned
+                    // units stay fulfilled but are no longer in the quantity.
+                    if quantity < l.kept_quantity() {
                         return Err(ShopifyError::EditBelowFulfilled {
                             order: name,
                             line: *line,
                             requested: quantity,
                             fulfilled: l.fulfilled_quantity,
+                            returned: l.returned_quantity,
                             unfulfilled: l.unfulfilled_quantity(),
                         });
                     }
@@ -659,6 +664,7 @@ impl Store {
                         quantity,
                         current_quantity: quantity,
                         fulfilled_quantity: 0,
+                        returned_quantity: 0,
                     });
                 }
             }
@@ -731,9 +737,11 @@ impl Store {
         self.edit(order, &[op], now)
     }
 
-    /// Creates a refund. `return` takes fulfilled units (reducing `current_quantity`
-    /// and `fulfilled_quantity`); `cancel`, `no_restock` and `legacy_restock` take
-    /// unfulfilled units (reducing `current_quantity`); no lines refunds money only.
+    /// Creates a refund. `return` takes fulfilled units not returned yet: they leave
+    /// `current_quantity` and join `returned_quantity`, and stay fulfilled
+    /// (`fulfilled_quantity` does not change); `cancel`, `no_restock` and
+    /// `legacy_restock` take unfulfilled units (reducing `current_quantity`); no
+    /// lines refunds money only.
     ///
     /// The financial status becomes `refunded` when no line has units left, else
     /// `partially_refunded` (the store keeps no money amounts).
@@ -759,16 +767,19 @@ impl Store {
             }
             match req.restock_type {
                 RestockType::Return => {
-                    if req.quantity > l.fulfilled_quantity {
+                    // Only fulfilled units not returned yet can be returned.
+                    if req.quantity > l.kept_quantity() {
                         return Err(ShopifyError::ReturnExceedsFulfilled {
                             order: name,
                             line: req.line,
                             requested: req.quantity,
                             fulfilled: l.fulfilled_quantity,
+                            returned: l.returned_quantity,
                         });
                     }
-                    l.fulfilled_quantity -= req.quantity;
+                    // They stay fulfilled: out of the quantity, into the returns.
                     l.current_quantity -= req.quantity;
+                    l.returned_quantity += req.quantity;
                 }
                 RestockType::Cancel | RestockType::NoRestock | RestockType::LegacyRestock => {
                     if req.quantity > l.unfulfilled_quantity() {
@@ -778,7 +789,7 @@ impl Store {
                             restock_type: req.restock_type,
                             requested: req.quantity,
                             unfulfilled: l.unfulfilled_quantity(),
-                            fulfilled: l.fulfilled_quantity,
+                            fulfilled: l.kept_quantity(),
                         });
                     }
                     l.current_quantity -= req.quantity;
@@ -818,7 +829,8 @@ impl Store {
     /// not change (clients read a cancelled order's lines as 0), and neither does the
     /// financial status; `restock` is accepted and has no effect here.
     ///
-    /// Refused when the order is already cancelled or has fulfilled units.
+    /// Refused when the order is already cancelled or has fulfilled units, returned
+    /// ones included (they stay fulfilled).
     pub fn cancel(
         &mut self,
         order: OrderId,

@@ -381,7 +381,7 @@ fn an_edit_cannot_go_below_the_fulfilled_units() {
     let err = refused(&mut s, |s| s.set_quantity(1001, 12, 1, t(1)).unwrap_err());
     assert_eq!(
         err.to_string(),
-        "line item 12 of order #1001: only 1 unfulfilled units can be edited; 2 are fulfilled, so the quantity cannot go below 2 (asked 1)"
+        "line item 12 of order #1001: only 1 unfulfilled units can be edited; 2 are fulfilled (0 of them returned), so the quantity cannot go below the 2 the customer kept (asked 1)"
     );
     assert_eq!(err.kind(), ErrorKind::Unprocessable);
     // Down to exactly the fulfilled units is fine.
@@ -681,16 +681,189 @@ fn refunding_unfulfilled_units_reduces_current_quantity() {
 }
 
 #[test]
-fn a_return_takes_fulfilled_units() {
+fn a_return_takes_fulfilled_units_which_stay_fulfilled() {
     let mut s = store();
     s.refund(1001, &[req(12, 2, RestockType::Return)], None, t(1))
         .unwrap();
-    let l = s.order(1001).unwrap().line(12).unwrap();
+    let o = s.order(1001).unwrap();
+    let l = o.line(12).unwrap();
     assert_eq!(
-        (l.quantity, l.current_quantity, l.fulfilled_quantity),
-        (3, 1, 0)
+        (
+            l.quantity,
+            l.current_quantity,
+            l.fulfilled_quantity,
+            l.returned_quantity
+        ),
+        (3, 1, 2, 2)
     );
-    assert_eq!(l.fulfillment_status(), None);
+    // The one unit never fulfilled is still to fulfil.
+    assert_eq!((l.unfulfilled_quantity(), l.kept_quantity()), (1, 0));
+    assert_eq!(o.fulfillable_quantity(l), 1);
+    assert_eq!(l.fulfillment_status(), Some(FulfillmentStatus::Partial));
+    assert_eq!(o.financial_status, FinancialStatus::PartiallyRefunded);
+}
+
+#[test]
+fn a_line_of_5_with_3_fulfilled_and_2_returned_has_2_unfulfilled() {
+    let mut s = Store::with_orders(&[new_order(1, vec![line(11, "CHAIR", 5, 3)])], t(0)).unwrap();
+    s.refund(1, &[req(11, 2, RestockType::Return)], None, t(1))
+        .unwrap();
+    let o = s.order(1).unwrap();
+    let l = o.line(11).unwrap();
+    assert_eq!(
+        (
+            l.current_quantity,
+            l.fulfilled_quantity,
+            l.returned_quantity
+        ),
+        (3, 3, 2)
+    );
+    assert_eq!((l.unfulfilled_quantity(), l.kept_quantity()), (2, 1));
+    let j = o.to_rest_json();
+    assert_eq!(j["line_items"][0]["current_quantity"], 3);
+    assert_eq!(j["line_items"][0]["fulfillable_quantity"], 2);
+    assert_eq!(j["line_items"][0]["fulfillment_status"], "partial");
+    assert_eq!(j["fulfillment_status"], "partial");
+    // The refund lists the return, as a client reads it back.
+    assert_eq!(
+        j["refunds"][0]["refund_line_items"][0],
+        json!({
+            "id": 1,
+            "line_item_id": 11,
+            "location_id": null,
+            "quantity": 2,
+            "restock_type": "return",
+            "line_item": j["line_items"][0],
+        })
+    );
+
+    // Only the 1 fulfilled unit not returned can still be returned.
+    let err = refused(&mut s, |s| {
+        s.refund(1, &[req(11, 2, RestockType::Return)], None, t(2))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::ReturnExceedsFulfilled {
+            order: "#1".into(),
+            line: 11,
+            requested: 2,
+            fulfilled: 3,
+            returned: 2
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "line item 11 of order #1: only 1 fulfilled units can be returned; asked 2 (3 are fulfilled, 2 of them already returned)"
+    );
+    assert_eq!(ShopifyError::from_message(&err.to_string()), Some(err));
+
+    // An edit may go down to the 1 unit the customer kept, not below.
+    let err = refused(&mut s, |s| s.set_quantity(1, 11, 0, t(2)).unwrap_err());
+    assert_eq!(
+        err,
+        ShopifyError::EditBelowFulfilled {
+            order: "#1".into(),
+            line: 11,
+            requested: 0,
+            fulfilled: 3,
+            returned: 2,
+            unfulfilled: 2
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "line item 11 of order #1: only 2 unfulfilled units can be edited; 3 are fulfilled (2 of them returned), so the quantity cannot go below the 1 the customer kept (asked 0)"
+    );
+    assert_eq!(ShopifyError::from_message(&err.to_string()), Some(err));
+    let mut edited = s.clone();
+    edited.set_quantity(1, 11, 1, t(2)).unwrap();
+    let l = edited.order(1).unwrap().line(11).unwrap().clone();
+    assert_eq!((l.current_quantity, l.unfulfilled_quantity()), (1, 0));
+    assert_eq!(l.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+
+    // A cancel refund takes at most the 2 unfulfilled units.
+    let err = refused(&mut s, |s| {
+        s.refund(1, &[req(11, 3, RestockType::Cancel)], None, t(2))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err.to_string(),
+        "line item 11 of order #1: only 2 unfulfilled units can be refunded with restock type cancel; asked 3 (1 are fulfilled: refund those with restock type return)"
+    );
+
+    // The 2 unfulfilled units can be fulfilled; then the line is fulfilled.
+    let err = refused(&mut s, |s| s.fulfill(1, 11, 3, t(2)).unwrap_err());
+    assert_eq!(err.code(), "fulfill_above_unfulfilled");
+    let o = s.fulfill(1, 11, 2, t(2)).unwrap();
+    let l = o.line(11).unwrap();
+    assert_eq!(
+        (
+            l.current_quantity,
+            l.fulfilled_quantity,
+            l.returned_quantity
+        ),
+        (3, 5, 2)
+    );
+    assert_eq!(o.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+    assert_eq!(o.to_rest_json()["line_items"][0]["fulfillable_quantity"], 0);
+}
+
+#[test]
+fn a_line_whose_fulfilled_units_were_all_returned_is_still_fulfilled() {
+    let mut s = Store::with_orders(
+        &[new_order(
+            1,
+            vec![line(11, "CHAIR", 3, 3), line(12, "LAMP", 1, 1)],
+        )],
+        t(0),
+    )
+    .unwrap();
+    s.refund(1, &[req(11, 3, RestockType::Return)], None, t(1))
+        .unwrap();
+    let o = s.order(1).unwrap();
+    let l = o.line(11).unwrap();
+    assert_eq!(
+        (
+            l.current_quantity,
+            l.fulfilled_quantity,
+            l.returned_quantity
+        ),
+        (0, 3, 3)
+    );
+    assert_eq!(l.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+    assert_eq!(o.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+    let j = o.to_rest_json();
+    assert_eq!(j["fulfillment_status"], "fulfilled");
+    assert_eq!(j["line_items"][0]["fulfillment_status"], "fulfilled");
+    assert_eq!(j["line_items"][0]["current_quantity"], 0);
+    assert_eq!(j["line_items"][0]["fulfillable_quantity"], 0);
+    // Nothing more to return, and the quantity can go down to 0 or up again.
+    let err = refused(&mut s, |s| {
+        s.refund(1, &[req(11, 1, RestockType::Return)], None, t(2))
+            .unwrap_err()
+    });
+    assert_eq!(err.code(), "return_above_fulfilled");
+    s.clone().set_quantity(1, 11, 0, t(2)).unwrap();
+    let o = s.clone().set_quantity(1, 11, 2, t(2)).unwrap();
+    assert_eq!(o.additions, [LineDelta { id: 11, delta: 2 }]);
+
+    // Every fulfilled unit returned: still an order with fulfilled items.
+    s.refund(1, &[req(12, 1, RestockType::Return)], None, t(2))
+        .unwrap();
+    let o = s.order(1).unwrap();
+    assert_eq!(o.financial_status, FinancialStatus::Refunded);
+    assert_eq!(o.fulfillment_status(), Some(FulfillmentStatus::Fulfilled));
+    let err = refused(&mut s, |s| {
+        s.cancel(1, CancelReason::Other, false, t(3)).unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::CancelFulfilled {
+            order: "#1".into(),
+            fulfilled: 4
+        }
+    );
 }
 
 #[test]
@@ -742,7 +915,7 @@ fn refund_refusals_change_nothing() {
     });
     assert_eq!(
         err.to_string(),
-        "line item 11 of order #1001: only 0 fulfilled units can be returned; asked 1"
+        "line item 11 of order #1001: only 0 fulfilled units can be returned; asked 1 (0 are fulfilled, 0 of them already returned)"
     );
 
     let err = refused(&mut s, |s| {
@@ -872,10 +1045,21 @@ fn cancel_refusals() {
     });
     assert_eq!(err.to_string(), "order #1002 is already cancelled");
 
-    // Returning the fulfilled units makes the order cancellable.
+    // Returned units stay fulfilled: returning them does not make the order
+    // cancellable (rules.md §4, "Returned units").
     s.refund(1001, &[req(12, 2, RestockType::Return)], None, t(3))
         .unwrap();
-    s.cancel(1001, CancelReason::Customer, false, t(4)).unwrap();
+    let err = refused(&mut s, |s| {
+        s.cancel(1001, CancelReason::Customer, false, t(4))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::CancelFulfilled {
+            order: "#1001".into(),
+            fulfilled: 2
+        }
+    );
 }
 
 #[test]

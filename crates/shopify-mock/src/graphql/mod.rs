@@ -1,7 +1,7 @@
 //! The GraphQL Admin API: a real executor (async-graphql) over the shared store,
 //! with Shopify's shapes for the parts the integration uses: `order(id)`, the
-//! order-edit flow, cancel/close/open/delete, `orderMarkAsPaid`, `refundCreate`, `userErrors`, and
-//! `extensions.cost` with a cost-based leaky bucket.
+//! order-edit flow, cancel/close/open/delete, `orderMarkAsPaid`, `refundCreate`,
+//! `userErrors`, and `extensions.cost` with a cost-based leaky bucket.
 //!
 //! Every refusal in `userErrors` is shopify-model's `ShopifyError`, its message
 //! word for word; this layer checks only the protocol (gid syntax, JSON types, an

@@ -67,6 +67,11 @@ pub enum NoChange {
         /// The Shopify order id.
         order: OrderId,
     },
+    /// The order waits for its payment to be captured before it is imported.
+    AwaitingPayment {
+        /// The Shopify order id.
+        order: OrderId,
+    },
     /// The order was never imported.
     NeverImported {
         /// The Shopify order id.
@@ -82,6 +87,7 @@ impl NoChange {
                 number: so.number.clone(),
             },
             None if katana.was_imported(order) => Self::SoDeleted { order },
+            None if katana.awaits_payment(order) => Self::AwaitingPayment { order },
             None => Self::NeverImported { order },
         }
     }
@@ -99,6 +105,10 @@ impl fmt::Display for TraceLine {
             Self::NoChange(NoChange::SoDeleted { order }) => write!(
                 f,
                 "no change: the SO of Shopify order {order} was deleted, and an order is never imported again"
+            ),
+            Self::NoChange(NoChange::AwaitingPayment { order }) => write!(
+                f,
+                "no change: Shopify order {order} is imported only once its payment is captured"
             ),
             Self::NoChange(NoChange::NeverImported { order }) => {
                 write!(f, "no change: Shopify order {order} was never imported")

@@ -175,3 +175,41 @@ fn the_same_scenario_gives_the_same_snapshot_every_time() {
         assert_eq!(runner::run(&scenario).unwrap().to_yaml(), first);
     }
 }
+
+#[test]
+fn a_wrong_rich_expect_names_each_field_as_expected_vs_actual() {
+    let report = failure(
+        "  - edit: { order: 1001, line: 11, quantity: 3 }
+  - expect:
+      MO-1:
+        sku: OAK-CHAIR
+        hover: \"Sales order #1001 was deleted\"
+        messages: [{ reason: so_deleted, deleted: row, state: kept }]
+      sales_orders: { 1001: { rows: { 11: { quantity: 3, delivery: packed, mo: MO-1 }, 12: 4 } } }
+",
+    );
+    assert_eq!(
+        report,
+        "scenarios/f.yaml:13:5: step 2 failed: expect: { MO-1: { sku: OAK-CHAIR, hover: \"Sales order #1001 was deleted\", messages: [{ reason: so_deleted, deleted: row, state: kept }] }, sales_orders: { 1001: { rows: { 11: { quantity: 3, delivery: packed, mo: MO-1 }, 12: 4 } } } }
+  MO-1.sku: expected OAK-CHAIR, actual OAK-TABLE
+  MO-1.hover: expected \"Sales order #1001 was deleted\", actual \"Sales order #1001 quantity changed from 5 to 3\"
+  MO-1.messages[0].reason: expected so_deleted, actual so_quantity_changed
+  MO-1.messages[0].deleted: expected row, actual null
+  MO-1.messages[0].state: expected kept, actual open
+  sales_orders.1001.rows.11.delivery: expected packed, actual not_shipped
+  sales_orders.1001.rows.11.mo: expected MO-1, actual null"
+    );
+}
+
+#[test]
+fn a_messages_list_of_another_length_says_so() {
+    let report = failure(
+        "  - edit: { order: 1001, line: 11, quantity: 3 }
+  - expect: { MO-1: { messages: [] } }
+",
+    );
+    assert!(
+        report.ends_with("\n  MO-1.messages (count): expected 0, actual 1"),
+        "{report}"
+    );
+}

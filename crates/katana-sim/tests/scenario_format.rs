@@ -524,7 +524,7 @@ tests/bad-input/many-errors.yaml:10:23: MO `MO-2` does not exist
 tests/bad-input/many-errors.yaml:11:70: unknown restock `yes`
   hint: valid values: cancel, no_restock, return, legacy_restock
 tests/bad-input/many-errors.yaml:12:5: unknown step `frobnicate`
-  hint: valid steps: edit, add_line, refund, cancel, archive, unarchive, delete, fulfill, create_order, set_status, make_to_order, set_delivery, update_mo_quantity, keep_mo_quantity, dismiss, settings, expect, expect_error"
+  hint: valid steps: edit, add_line, refund, cancel, archive, unarchive, delete, fulfill, create_order, pay, set_status, make_to_order, set_delivery, update_mo_quantity, keep_mo_quantity, dismiss, settings, katana_edit_row, katana_delete_row, katana_delete_so, expect, expect_error"
     );
 }
 
@@ -621,7 +621,7 @@ fn a_step_with_two_keys_or_none_is_rejected() {
 tests/bad-input/step-two-keys.yaml:9:5: a step must have exactly one key, found 2: `edit`, `dismiss`
   hint: write each action as its own `- ` item
 tests/bad-input/step-two-keys.yaml:11:5: a step must have exactly one key, found none
-  hint: valid steps: edit, add_line, refund, cancel, archive, unarchive, delete, fulfill, create_order, set_status, make_to_order, set_delivery, update_mo_quantity, keep_mo_quantity, dismiss, settings, expect, expect_error"
+  hint: valid steps: edit, add_line, refund, cancel, archive, unarchive, delete, fulfill, create_order, pay, set_status, make_to_order, set_delivery, update_mo_quantity, keep_mo_quantity, dismiss, settings, katana_edit_row, katana_delete_row, katana_delete_so, expect, expect_error"
     );
 }
 
@@ -790,10 +790,11 @@ steps:
     assert_eq!(s.orders[0].order.lines, s.orders[1].order.lines);
 }
 
-/// `{ exists: false }` alone may name an MO or order that never existed, e.g. after
-/// a refused `make_to_order` or `create_order`: that absence is what it checks.
+/// `{ exists: false }` may name an MO or order the file creates anywhere: later, or
+/// in a refused step (that absence is what it checks). An id the file never creates
+/// is a typo, and a reference error like any other, with the known ids as a hint.
 #[test]
-fn expecting_absence_of_an_id_that_never_existed_is_allowed() {
+fn expecting_absence_needs_an_id_the_file_creates() {
     let text = "\
 description: absence checks
 shopify:
@@ -803,16 +804,31 @@ steps:
   - expect_error: { step: { make_to_order: { mo: MO-7, order: 1001, line: 99 } } }
   - expect:
       MO-7: { exists: false }
-      sales_orders: { 4242: { exists: false } }
+      MO-8: { exists: false }
+      sales_orders: { 1002: { exists: false } }
+  - create_order: { id: 1002, lines: [{ id: 21, sku: OAK, quantity: 1 }] }
+  - make_to_order: { mo: MO-8, order: 1002, line: 21 }
 ";
-    let scenario = katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), text);
+    let scenario = parse_scenario(Path::new("a.yaml"), text);
     assert!(scenario.is_ok(), "{}", scenario.unwrap_err());
-    let text = text.replace(
+    let typos = text
+        .replace("MO-8: { exists: false }", "MO-9: { exists: false }")
+        .replace("1002: { exists: false }", "4242: { exists: false }");
+    assert_eq!(
+        parse_scenario(Path::new("a.yaml"), &typos)
+            .unwrap_err()
+            .to_string(),
+        "\
+a.yaml:9:7: MO `MO-9` is never created
+  hint: `exists: false` must name an MO the file creates; MOs: MO-7, MO-8
+a.yaml:10:23: order 4242 is never created
+  hint: `exists: false` must name an order the file creates; orders: 1001, 1002"
+    );
+    let other_field = text.replace(
         "MO-7: { exists: false }",
         "MO-7: { exists: false, status: done }",
     );
-    let err =
-        katana_sim::scenario::parse_scenario(std::path::Path::new("a.yaml"), &text).unwrap_err();
+    let err = parse_scenario(Path::new("a.yaml"), &other_field).unwrap_err();
     assert!(
         err.to_string().contains("MO `MO-7` does not exist"),
         "{err}"

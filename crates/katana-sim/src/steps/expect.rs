@@ -151,7 +151,7 @@ impl StepDef for Expect {
                   out; a `messages` list names every message. Each differing field fails \
                   the step as expected vs actual. An id that neither the set-up nor any \
                   step creates is an error, `exists: false` included.",
-        example: "- expect:\n    MO-1:\n      type: make_to_stock\n      quantity: 5\n      hover: Sales order #1001 quantity changed from 5 to 3\n      messages: [{ reason: so_quantity_changed, from: 5, to: 3, state: open }]\n    sales_orders: { 1001: { rows: { 11: { quantity: 3, mo: null }, 12: 4 } } }",
+        example: "- expect:\n    MO-1:\n      type: make_to_stock\n      quantity: 5\n      hover: \"Sales order #1001 quantity changed from 5 to 3\"\n      messages: [{ reason: so_quantity_changed, from: 5, to: 3, state: open }]\n    sales_orders: { 1001: { rows: { 11: { quantity: 3, mo: null }, 12: 4 } } }",
     };
 
     fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self> {

@@ -8,7 +8,9 @@
 //! - [`refusal`]: refusals with their stable kinds and canonical messages.
 //! - [`snapshot`]: the deterministic document each scenario is snapshotted as.
 //! - [`suite`]: finding scenario files and naming their snapshots.
+//! - [`decision`]: the decision tables of rules.md, computed by running the rules.
 
+pub mod decision;
 pub mod http;
 pub mod refusal;
 pub mod runner;

@@ -20,7 +20,8 @@ Examples:
   katana-sim list                             list scenarios with their descriptions
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
   katana-sim docs steps                       the step reference (docs/steps.md)
-  katana-sim docs refusals                    the refusal kinds (docs/refusals.md)";
+  katana-sim docs refusals                    the refusal kinds (docs/refusals.md)
+  katana-sim rules                            the decision tables, computed (docs/decision-table.md)";
 
 /// Replays YAML scenarios of Shopify order changes against Katana manufacturing
 /// orders, and shows what happened to each MO and what the user is told.
@@ -68,6 +69,9 @@ enum Command {
         #[arg(value_enum)]
         topic: DocsTopic,
     },
+    /// Print the decision tables of the rules in Markdown, computed by running the
+    /// rules on small worlds (docs/decision-table.md).
+    Rules,
 }
 
 /// A reference `katana-sim docs` prints.
@@ -232,6 +236,11 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 DocsTopic::Steps => katana_sim::steps::reference_markdown(),
                 DocsTopic::Refusals => katana_sim::refusal::reference_markdown(),
             };
+            write!(out, "{text}").context(STDOUT)?;
+            Ok(true)
+        }
+        Command::Rules => {
+            let text = katana_sim::decision::decision_tables_markdown();
             write!(out, "{text}").context(STDOUT)?;
             Ok(true)
         }

@@ -566,7 +566,9 @@ impl Katana {
         order: OrderId,
         now: Timestamp,
     ) -> Result<Vec<Effect>, KatanaError> {
-        let so = self.sales_order(order).ok_or(KatanaError::UnknownSalesOrder(order))?;
+        let so = self
+            .sales_order(order)
+            .ok_or(KatanaError::UnknownSalesOrder(order))?;
         if let Some(locked) = so.rows.values().find(|r| r.delivery.is_locked()) {
             return Err(KatanaError::RowShipped {
                 number: so.number.clone(),
@@ -699,7 +701,9 @@ impl Katana {
                 number,
             });
         };
-        if !chosen::shopify_may_change_row(row.delivery) {
+        // rules.md §7 [doc]: a packed or delivered row takes no MO back (Katana's
+        // own rule, not the [chosen] one about Shopify changes).
+        if row.delivery.is_locked() {
             return Err(KatanaError::RowLocked {
                 mo: id.clone(),
                 row: row_ref,

@@ -83,7 +83,10 @@ fn payment_pending_imports_only_with_the_setting() {
             panic!("{off:?}")
         };
         assert!(reason.contains("import_payment_pending is off"), "{reason}");
-        assert!(reason.contains("imported when the payment is captured"), "{reason}");
+        assert!(
+            reason.contains("imported when the payment is captured"),
+            "{reason}"
+        );
         let on = Settings {
             import_payment_pending: true,
             ..Settings::default()

@@ -465,9 +465,12 @@ impl Core {
         edit.notify_customer = notify_customer;
         edit.staff_note = staff_note.unwrap_or_default().to_owned();
         let order = s.store().order(session.order)?.clone();
-        self.webhooks
-            .emit(Topic::OrdersEdited, to_bytes(&edit.to_webhook_json()), now);
-        self.emit_order(Topic::OrdersUpdated, &order, now);
+        // An edit that changes nothing is no change: Shopify sends nothing.
+        if !edit.is_empty() {
+            self.webhooks
+                .emit(Topic::OrdersEdited, to_bytes(&edit.to_webhook_json()), now);
+            self.emit_order(Topic::OrdersUpdated, &order, now);
+        }
         Ok(order)
     }
 

@@ -491,3 +491,45 @@ fn topics_parse_and_print() {
     let e = "orders/exploded".parse::<Topic>().unwrap_err();
     assert!(e.to_string().contains("orders/updated"));
 }
+
+/// rules.md §4: an edit that changes nothing (a quantity set to what it is) is no
+/// change: the commit succeeds, and nothing is sent.
+#[tokio::test]
+async fn an_edit_that_changes_nothing_sends_nothing() {
+    let h = seeded().await;
+    let server = subscribed(&h).await;
+    let begin = h
+        .graphql(
+            "mutation { orderEditBegin(id: \"gid://shopify/Order/1001\") { calculatedOrder { id } userErrors { message } } }",
+            json!({}),
+        )
+        .await;
+    let calc = begin.body["data"]["orderEditBegin"]["calculatedOrder"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = h
+        .graphql(
+            "mutation($id: ID!) { orderEditSetQuantity(id: $id, lineItemId: \"gid://shopify/CalculatedLineItem/11\", quantity: 5) { userErrors { message } } }",
+            json!({"id": calc}),
+        )
+        .await;
+    assert_eq!(
+        set.body["data"]["orderEditSetQuantity"]["userErrors"],
+        json!([])
+    );
+    let before = h.mock.order(1001).unwrap();
+    let commit = h
+        .graphql(
+            "mutation($id: ID!) { orderEditCommit(id: $id) { userErrors { message } } }",
+            json!({"id": calc}),
+        )
+        .await;
+    assert_eq!(
+        commit.body["data"]["orderEditCommit"]["userErrors"],
+        json!([])
+    );
+    h.mock.settle_webhooks().await;
+    assert_eq!(h.mock.order(1001).unwrap(), before);
+    assert!(topics(&received(&server).await).is_empty());
+}

@@ -120,6 +120,11 @@ pub struct OrderEdit {
 }
 
 impl OrderEdit {
+    /// True when the edit changes no quantity and adds no line: it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.additions.is_empty() && self.removals.is_empty() && self.added_lines.is_empty()
+    }
+
     /// The body of an `orders/edited` webhook: `{"order_edit": {…}}`.
     pub fn to_webhook_json(&self) -> Value {
         let deltas = |ds: &[LineDelta]| -> Vec<Value> {
@@ -565,7 +570,9 @@ impl Store {
             order,
             edit,
         } = self.plan_edit(order, ops, now)?;
-        self.commit(staged, order);
+        if !edit.is_empty() {
+            self.commit(staged, order);
+        }
         Ok(edit)
     }
 
@@ -696,7 +703,11 @@ impl Store {
             notify_customer: false,
             staff_note: String::new(),
         };
-        draft.updated_at = now;
+        // An edit that changes nothing (a quantity set to what it is) is no change:
+        // the order is not touched, and Shopify sends no webhook.
+        if !edit.is_empty() {
+            draft.updated_at = now;
+        }
         Ok(PlannedEdit {
             staged: pending.finish(),
             order: draft,

@@ -536,11 +536,17 @@ fn a_batch_applies_in_order_and_reports_net_deltas() {
 }
 
 #[test]
-fn an_empty_batch_is_an_edit_without_changes() {
+fn an_edit_that_changes_nothing_leaves_the_order_as_it_is() {
+    // rules.md §4: a Shopify step that changes nothing brings nothing; the order is
+    // not touched (no `updated_at`, no webhook from the mock).
     let mut s = store();
+    let before = s.order(1001).unwrap().clone();
     let edit = s.edit(1001, &[], t(1)).unwrap();
-    assert!(edit.additions.is_empty() && edit.removals.is_empty());
-    assert_eq!(s.order(1001).unwrap().updated_at, t(1));
+    assert!(edit.is_empty());
+    let current = before.line(11).unwrap().current_quantity;
+    let same = s.set_quantity(1001, 11, current, t(2)).unwrap();
+    assert!(same.is_empty());
+    assert_eq!(s.order(1001).unwrap(), &before);
 }
 
 #[test]

@@ -21,6 +21,7 @@ Examples:
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
   katana-sim docs steps                       the step reference (docs/steps.md)
   katana-sim docs refusals                    the refusal kinds (docs/refusals.md)
+  katana-sim docs schema                      the JSON Schema of scenario files (docs/scenario.schema.json)
   katana-sim rules                            the decision tables, computed (docs/decision-table.md)";
 
 /// Replays YAML scenarios of Shopify order changes against Katana manufacturing
@@ -81,6 +82,8 @@ enum DocsTopic {
     Steps,
     /// Every refusal kind with who refuses and what it means (docs/refusals.md).
     Refusals,
+    /// The JSON Schema of scenario files (docs/scenario.schema.json).
+    Schema,
 }
 
 /// How a step reaches Katana.
@@ -235,6 +238,7 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             let text = match topic {
                 DocsTopic::Steps => katana_sim::steps::reference_markdown(),
                 DocsTopic::Refusals => katana_sim::refusal::reference_markdown(),
+                DocsTopic::Schema => katana_sim::scenario::schema::scenario_schema_json(),
             };
             write!(out, "{text}").context(STDOUT)?;
             Ok(true)

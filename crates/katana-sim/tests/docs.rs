@@ -117,3 +117,72 @@ fn no_document_points_outside_the_repository() {
         );
     }
 }
+
+#[test]
+fn the_json_schema_is_current() {
+    current(
+        "docs/scenario.schema.json",
+        &katana_sim::scenario::schema::scenario_schema_json(),
+        "docs schema",
+    );
+}
+
+fn schema_validator() -> jsonschema::Validator {
+    let schema = katana_sim::scenario::schema::scenario_schema();
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("the schema is not valid: {e}"))
+}
+
+/// A scenario file as JSON, the way an editor's YAML language server sees it.
+fn as_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("readable");
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_scenario_file_validates_against_the_schema() {
+    let validator = schema_validator();
+    let root = repo_root();
+    let folders = [
+        root.join("scenarios"),
+        root.join("crates/katana-sim/tests/edges"),
+    ];
+    let files = suite::discover(&folders).expect("scenario folders");
+    assert!(files.len() > 50, "{} files", files.len());
+    for file in files {
+        let value = as_json(&file);
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} does not validate:\n{}",
+            file.display(),
+            errors.join("\n")
+        );
+    }
+}
+
+#[test]
+fn the_schema_refuses_what_the_check_refuses_in_shape() {
+    let validator = schema_validator();
+    let bad = [
+        "description: x\nsteps: [{ edit: { order: 1, line: 1, quantity: 1, qty: 2 } }]",
+        "description: x\nsteps: [{ frobnicate: {} }]",
+        "description: x\nsteps: [{ edit: { order: 1, line: 1 } }]",
+        "description: x\nsteps: [{ add_line: { order: 1, line: 2, sku: S, quantity: 0 } }]",
+        "description: x\nsteps: [{ dismiss: MO-1, keep_mo_quantity: MO-1 }]",
+        "description: x\nsteps: [{ expect: { MO-1: { indicator: amber } } }]",
+        "description: x\nsteps: [{ expect_error: { step: { dismiss: MO-1 }, kind: no_such_kind } }]",
+        "description: x\nshopify: { orders: [{ id: 1, lines: [] }] }",
+        "descripton: x",
+    ];
+    for text in bad {
+        let value: serde_json::Value = serde_saphyr::from_str(text).expect("YAML");
+        assert!(!validator.is_valid(&value), "the schema accepts: {text}");
+        assert!(
+            parse_scenario(Path::new("bad.yaml"), text).is_err(),
+            "the check accepts: {text}"
+        );
+    }
+}

@@ -3,10 +3,11 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Value, json};
 use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{id, object, sku, units};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, Units};
@@ -69,6 +70,10 @@ impl StepDef for AddLine {
                 ("quantity", some(self.quantity)),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("order", id()), ("line", id()), ("sku", sku()), ("quantity", units(1))], &["order", "line", "sku", "quantity"])
     }
 
     fn action(&self) -> Action<'_> {

@@ -3,10 +3,11 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Value, json};
 use shopify_model::{CancelReason, OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{cancel_reason, id, object};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, cancel_reasons};
@@ -64,6 +65,10 @@ impl StepDef for Cancel {
                 ("restock", self.restock.then(|| "true".to_string())),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("order", id()), ("reason", cancel_reason()), ("restock", json!({ "type": "boolean" }))], &["order"])
     }
 
     fn action(&self) -> Action<'_> {

@@ -5,7 +5,10 @@ use std::fmt;
 use jiff::Timestamp;
 use shopify_model::{NewOrder, OrderId, ShopifyError, Store};
 
+use serde_json::Value;
+
 use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{order};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::Cx;
@@ -36,6 +39,10 @@ impl StepDef for CreateOrder {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&OrderYaml(&self.0), f)
+    }
+
+    fn schema() -> Value {
+        order()
     }
 
     fn action(&self) -> Action<'_> {

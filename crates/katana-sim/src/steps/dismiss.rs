@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Katana, MoId};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{mo_id};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::Scalar;
@@ -32,6 +35,10 @@ impl StepDef for Dismiss {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&Scalar(self.0.as_str()), f)
+    }
+
+    fn schema() -> Value {
+        mo_id()
     }
 
     fn action(&self) -> Action<'_> {

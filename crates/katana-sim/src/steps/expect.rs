@@ -9,7 +9,10 @@ use katana_rules::{
     UnlinkReason,
 };
 
+use serde_json::{Value, json};
+
 use super::{Action, Side, StepDef, StepDoc};
+use crate::scenario::schema::{count, delivery, described, mo_id, object, one_of, or_null, row_ref, sku, status, text};
 use crate::scenario::Loc;
 use crate::scenario::convert::{
     Cx, MapView, deliveries, indicators, production_types, push_or_fail, statuses,
@@ -229,9 +232,81 @@ impl StepDef for Expect {
         flow_map(f, &borrowed)
     }
 
+    fn schema() -> Value {
+        expect_schema()
+    }
+
     fn action(&self) -> Action<'_> {
         Action::Expect(self)
     }
+}
+
+/// The schema of an `expect` step's value.
+fn expect_schema() -> Value {
+    let nullable = |schema: Value| json!({ "anyOf": [schema, { "type": "null" }] });
+    let message = object(
+        &[
+            ("reason", one_of(&REASONS)),
+            ("from", count(0)),
+            ("to", count(0)),
+            ("deleted", one_of(&DELETED)),
+            ("state", one_of(&STATES)),
+        ],
+        &[],
+    );
+    let indicators: Vec<&str> = Indicator::ALL.iter().map(|i| i.as_str()).collect();
+    let mo = object(
+        &[
+            ("type", one_of(&["make_to_order", "make_to_stock"])),
+            ("status", status()),
+            ("quantity", count(0)),
+            ("sku", sku()),
+            ("linked_to", nullable(row_ref())),
+            ("indicator", one_of(&indicators)),
+            (
+                "hover",
+                described(
+                    nullable(text()),
+                    "the Schedule's hover text (quote it: it contains #), or null",
+                ),
+            ),
+            (
+                "messages",
+                json!({ "anyOf": [count(0), { "type": "array", "items": message }] }),
+            ),
+            ("exists", json!({ "type": "boolean" })),
+        ],
+        &[],
+    );
+    let row = json!({ "anyOf": [
+        count(0),
+        object(
+            &[("quantity", count(0)), ("delivery", delivery()), ("mo", nullable(mo_id()))],
+            &[],
+        ),
+    ] });
+    let so = object(
+        &[
+            ("exists", json!({ "type": "boolean" })),
+            (
+                "rows",
+                or_null(json!({ "type": "object", "additionalProperties": row, "propertyNames": { "pattern": "^[0-9]+$" } })),
+            ),
+        ],
+        &[],
+    );
+    json!({
+        "type": "object",
+        "minProperties": 1,
+        "properties": {
+            "sales_orders": {
+                "type": "object",
+                "additionalProperties": so,
+                "propertyNames": { "pattern": "^[0-9]+$" },
+            },
+        },
+        "additionalProperties": mo,
+    })
 }
 
 /// One of `values`, as the `&'static str` the list holds.

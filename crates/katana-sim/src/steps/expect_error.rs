@@ -3,7 +3,10 @@
 
 use std::fmt;
 
+use serde_json::Value;
+
 use super::{Action, Side, Step, StepDef, StepDoc};
+use crate::scenario::schema::{object, one_of, step, text};
 use crate::refusal::{Refusal, kind_names};
 use crate::scenario::convert::{Cx, suggestion};
 use crate::scenario::tree::Node;
@@ -107,6 +110,17 @@ impl StepDef for ExpectError {
                     self.contains.as_deref().map(|c| Scalar(c).to_string()),
                 ),
             ],
+        )
+    }
+
+    fn schema() -> Value {
+        object(
+            &[
+                ("step", step()),
+                ("kind", one_of(&kind_names())),
+                ("contains", text()),
+            ],
+            &["step"],
         )
     }
 

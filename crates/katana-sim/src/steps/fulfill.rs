@@ -5,7 +5,10 @@ use std::fmt;
 use jiff::Timestamp;
 use shopify_model::{OrderId, ShopifyError, Store};
 
+use serde_json::Value;
+
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc, parse_line_units, write_line_units};
+use crate::scenario::schema::{id, object, units};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, Units};
@@ -46,6 +49,10 @@ impl StepDef for Fulfill {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_line_units(f, self.order, self.line, self.quantity)
+    }
+
+    fn schema() -> Value {
+        object(&[("order", id()), ("line", id()), ("quantity", units(0))], &["order", "line", "quantity"])
     }
 
     fn action(&self) -> Action<'_> {

@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Katana, RowRef};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{row_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::Cx;
@@ -47,6 +50,10 @@ impl StepDef for KatanaDeleteRow {
                 ("line", some(self.row.line)),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        row_ref()
     }
 
     fn action(&self) -> Action<'_> {

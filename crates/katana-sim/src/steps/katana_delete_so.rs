@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::Katana;
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{order_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::Cx;
@@ -39,6 +42,10 @@ impl StepDef for KatanaDeleteSo {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         flow_map(f, &[("order", some(self.order))])
+    }
+
+    fn schema() -> Value {
+        order_ref()
     }
 
     fn action(&self) -> Action<'_> {

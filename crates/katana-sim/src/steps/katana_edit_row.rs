@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Katana, RowRef};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{count, id, object};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::Cx;
@@ -64,6 +67,10 @@ impl StepDef for KatanaEditRow {
                 ("quantity", some(self.quantity)),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("order", id()), ("line", id()), ("quantity", count(1))], &["order", "line", "quantity"])
     }
 
     fn action(&self) -> Action<'_> {

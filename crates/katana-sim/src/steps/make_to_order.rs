@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Katana, MoId, MoStatus, NewMo, NewMoKind, RowRef};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{id, mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::{Cx, statuses};
@@ -67,6 +70,10 @@ impl StepDef for MakeToOrder {
                 ("status", self.status.map(|s| s.to_string())),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("mo", mo_id()), ("order", id()), ("line", id()), ("status", status())], &["mo", "order", "line"])
     }
 
     fn action(&self) -> Action<'_> {

@@ -117,6 +117,8 @@ pub(crate) trait StepDef: Sized {
     const DOC: StepDoc;
     /// Reads the step's value (the part after `name:`), reporting every problem to `cx`.
     fn parse(cx: &mut Cx<'_>, value: &Node) -> Option<Self>;
+    /// The JSON Schema of the step's value (for `docs/scenario.schema.json`).
+    fn schema() -> serde_json::Value;
     /// Writes the step's value back as flow YAML, e.g. `{ order: 1001, line: 11, quantity: 3 }`.
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// How the runner runs it.
@@ -166,6 +168,8 @@ pub struct StepInfo {
     pub doc: StepDoc,
     /// Parses its value into a [`Step`].
     pub(crate) parse: fn(&mut Cx<'_>, &Node) -> Option<Step>,
+    /// The JSON Schema of its value.
+    pub schema: fn() -> serde_json::Value,
 }
 
 /// The names of every step, in the list's order (for hints).
@@ -248,6 +252,7 @@ macro_rules! steps {
                 name: <$module::$ty as StepDef>::NAME,
                 doc: <$module::$ty as StepDef>::DOC,
                 parse: |cx, node| <$module::$ty as StepDef>::parse(cx, node).map(Step::$variant),
+                schema: <$module::$ty as StepDef>::schema,
             },)*
         ];
     };

@@ -3,10 +3,11 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use serde_json::json;
+use serde_json::{Value, json};
 use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{order_ref};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::Cx;
@@ -40,6 +41,10 @@ impl StepDef for Pay {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         flow_map(f, &[("order", some(self.order))])
+    }
+
+    fn schema() -> Value {
+        order_ref()
     }
 
     fn action(&self) -> Action<'_> {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use shopify_model::{OrderId, RefundLineRequest, RestockType, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{id, object, or_null, restock, units};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, Units, at, push_or_fail, restock_types};
@@ -118,6 +119,19 @@ impl StepDef for Refund {
             format!("[{}]", items.join(", "))
         });
         flow_map(f, &[("order", some(self.order)), ("lines", lines)])
+    }
+
+    fn schema() -> Value {
+        {
+        let line = object(
+            &[("line", id()), ("quantity", units(0)), ("restock", restock())],
+            &["line", "quantity", "restock"],
+        );
+        object(
+            &[("order", id()), ("lines", or_null(json!({ "type": "array", "items": line })))],
+            &["order"],
+        )
+    }
     }
 
     fn action(&self) -> Action<'_> {

@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Delivery, Katana, RowRef};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{delivery, id, object};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::{Cx, deliveries};
@@ -54,6 +57,10 @@ impl StepDef for SetDelivery {
                 ("delivery", some(self.delivery)),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("order", id()), ("line", id()), ("delivery", delivery())], &["order", "line", "delivery"])
     }
 
     fn action(&self) -> Action<'_> {

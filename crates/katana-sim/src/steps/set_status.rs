@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::{Katana, MoId, MoStatus};
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::convert::{Cx, statuses};
@@ -53,6 +56,10 @@ impl StepDef for SetStatus {
                 ("status", some(self.status)),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        object(&[("mo", mo_id()), ("status", status())], &["mo", "status"])
     }
 
     fn action(&self) -> Action<'_> {

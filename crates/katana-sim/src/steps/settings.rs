@@ -6,7 +6,10 @@ use jiff::Timestamp;
 use katana_rules::Katana;
 use katana_sync::Settings;
 
+use serde_json::Value;
+
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{settings_patch};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
 use crate::scenario::SettingsPatch;
@@ -59,6 +62,10 @@ impl StepDef for SettingsStep {
                 ),
             ],
         )
+    }
+
+    fn schema() -> Value {
+        settings_patch()
     }
 
     fn action(&self) -> Action<'_> {

@@ -5,7 +5,10 @@ use std::fmt;
 use jiff::Timestamp;
 use shopify_model::{OrderId, ShopifyError, Store};
 
+use serde_json::Value;
+
 use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
+use crate::scenario::schema::{order_ref};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::Cx;
@@ -34,6 +37,10 @@ impl StepDef for Unarchive {
 
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         flow_map(f, &[("order", some(self.order))])
+    }
+
+    fn schema() -> Value {
+        order_ref()
     }
 
     fn action(&self) -> Action<'_> {

@@ -693,3 +693,71 @@ fn a_row_has_at_most_one_mto_mo() {
     assert!(matches!(err, KatanaError::RowHasMo { .. }), "{err}");
     assert!(k.mo(&mo_id("MO-2")).is_none());
 }
+
+// ---- §4b changes made in Katana: the MO rules of §5 apply the same ----------------
+
+#[test]
+fn a_user_edit_of_a_row_follows_the_mo_rules_for_every_status() {
+    for status in MoStatus::ALL {
+        let mut k = world(true, status);
+        k.user_edit_row(ROW, 3, t(1)).unwrap();
+        assert_eq!(k.row(ROW).unwrap().quantity, 3);
+        let mo = mo(&k, "MO-1");
+        if status == MoStatus::NotStarted {
+            assert_eq!((mo.quantity, mo.link, mo.messages.len()), (3, Some(ROW), 0));
+        } else {
+            assert_eq!((mo.quantity, mo.link), (5, None), "{status}");
+            assert_eq!(
+                mo.messages[0].reason,
+                UnlinkReason::SoQuantityChanged { from: 5, to: 3 }
+            );
+        }
+        assert_mo9_untouched(&k);
+    }
+}
+
+#[test]
+fn a_user_deletion_of_a_row_or_the_so_follows_the_mo_rules() {
+    let mut k = world(true, MoStatus::NotStarted);
+    k.user_delete_row(ROW, t(1)).unwrap();
+    assert!(k.mo(&mo_id("MO-1")).is_none());
+    let mut k = world(true, MoStatus::Done);
+    k.user_delete_so(ORDER, t(1)).unwrap();
+    assert!(k.sales_order(ORDER).is_none());
+    assert!(k.was_imported(ORDER), "never imported again");
+    assert_eq!(
+        mo(&k, "MO-1").messages[0].reason,
+        UnlinkReason::SoDeleted { whole_order: true }
+    );
+    assert_mo9_untouched(&k);
+}
+
+#[test]
+fn packed_and_delivered_rows_cannot_be_changed_by_a_user() {
+    for delivery in [Delivery::Packed, Delivery::Delivered] {
+        let mut k = world(true, MoStatus::InProgress);
+        k.set_delivery(ROW, delivery).unwrap();
+        let before = (k.row(ROW).cloned(), mo(&k, "MO-1").clone());
+        for err in [
+            k.user_edit_row(ROW, 3, t(1)).unwrap_err(),
+            k.user_delete_row(ROW, t(1)).unwrap_err(),
+            k.user_delete_so(ORDER, t(1)).unwrap_err(),
+        ] {
+            assert_eq!(err.code(), format!("row_{delivery}"));
+        }
+        assert_eq!((k.row(ROW).cloned(), mo(&k, "MO-1").clone()), before);
+    }
+}
+
+#[test]
+fn a_user_edit_keeps_what_the_sync_last_brought() {
+    let mut k = world(true, MoStatus::NotStarted);
+    k.user_edit_row(ROW, 8, t(1)).unwrap();
+    let so = k.sales_order(ORDER).unwrap();
+    assert_eq!(
+        so.synced.get(&LINE),
+        Some(&5),
+        "the Shopify quantity synced last"
+    );
+    assert_eq!(so.rows[&LINE].quantity, 8);
+}

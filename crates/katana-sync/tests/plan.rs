@@ -406,3 +406,59 @@ fn a_paid_order_archived_before_the_payment_is_not_imported() {
     let plan = plan_for(1001, Some(&read(&o)), false, &k, &settings);
     assert!(skipped_reason(&plan).contains("archived"));
 }
+
+// ---- §4b a row edited or deleted in Katana ----
+
+#[test]
+fn a_row_edited_in_katana_changes_only_with_its_own_line() {
+    let mut k = imported();
+    let row = RowRef {
+        order: 1001,
+        line: 11,
+    };
+    k.user_edit_row(row, 8, t()).unwrap();
+    // Nothing changed in Shopify: nothing to bring.
+    assert_eq!(changes(&order(), &k), vec![]);
+    // Another line changed: only that line.
+    let mut o = order();
+    o["line_items"][1]["current_quantity"] = json!(3);
+    assert_eq!(
+        changes(&o, &k),
+        vec![SoChange::SetRowQuantity {
+            order: 1001,
+            line: 12,
+            quantity: 3
+        }]
+    );
+    // Its own line changed: Shopify's quantity wins.
+    o["line_items"][0]["current_quantity"] = json!(6);
+    assert!(changes(&o, &k).contains(&SoChange::SetRowQuantity {
+        order: 1001,
+        line: 11,
+        quantity: 6
+    }));
+}
+
+#[test]
+fn a_row_deleted_in_katana_comes_back_only_when_its_line_changes() {
+    let mut k = imported();
+    let row = RowRef {
+        order: 1001,
+        line: 11,
+    };
+    k.user_delete_row(row, t()).unwrap();
+    assert_eq!(changes(&order(), &k), vec![]);
+    let mut o = order();
+    o["line_items"][0]["current_quantity"] = json!(2);
+    assert_eq!(
+        changes(&o, &k),
+        vec![SoChange::AddRow {
+            order: 1001,
+            row: NewRow {
+                line: 11,
+                sku: "OAK-TABLE".into(),
+                quantity: 2
+            }
+        }]
+    );
+}

@@ -487,22 +487,35 @@ impl<'p> Cx<'p> {
         true
     }
 
+    /// Records a line id under `order`; an id already used in this order, or in
+    /// another (line item ids are unique in a Shopify store), is an error.
     pub(crate) fn add_line(&mut self, order: u64, line: u64, loc: Loc) {
-        if !self.live {
+        if !self.live || !self.orders.contains_key(&order) {
             return;
         }
-        let Some(known) = self.orders.get_mut(&order) else {
-            return;
-        };
-        if let Some(first) = known.lines.get(&line) {
-            let hint = Some(format!("line {line} is first defined at {}", at(*first)));
-            self.err(
-                loc,
-                format!("duplicate line id {line} in order {order}"),
-                hint,
-            );
-        } else {
-            known.lines.insert(line, loc);
+        let owner = self
+            .orders
+            .iter()
+            .find_map(|(o, known)| known.lines.get(&line).map(|first| (*o, *first)));
+        match owner {
+            Some((o, first)) if o == order => {
+                let hint = Some(format!("line {line} is first defined at {}", at(first)));
+                let msg = format!("duplicate line id {line} in order {order}");
+                self.err(loc, msg, hint);
+            }
+            Some((o, first)) => {
+                let hint = Some(format!(
+                    "line item ids are unique in a Shopify store; order {o} has line {line} at {}",
+                    at(first)
+                ));
+                let msg = format!("line id {line} is already used by order {o}");
+                self.err(loc, msg, hint);
+            }
+            None => {
+                if let Some(known) = self.orders.get_mut(&order) {
+                    known.lines.insert(line, loc);
+                }
+            }
         }
     }
 
@@ -770,6 +783,7 @@ impl<'p> Cx<'p> {
         }
         let latest = span
             .and_then(|d| Timestamp::MAX.checked_sub(d).ok())
+            .and_then(|t| Timestamp::from_second(t.as_second()).ok())
             .map_or_else(String::new, |t| {
                 format!("; the latest start for {steps} steps is {t}")
             });

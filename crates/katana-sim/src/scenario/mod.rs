@@ -123,6 +123,6 @@ fn empty(path: &Path) -> Diagnostics {
     Diagnostics::file(
         path,
         "the file is empty".into(),
-        Some("a scenario needs at least `description:` and `steps:`".into()),
+        Some("a scenario needs at least `description:`, and `steps:` to do something".into()),
     )
 }

@@ -478,6 +478,14 @@ fn row_expect(cx: &mut Cx<'_>, node: &Node) -> Option<RowExpect> {
         });
     };
     let m = cx.map(node, "a row", &["quantity", "delivery", "mo"])?;
+    if m.is_empty() && m.meant.is_empty() {
+        cx.err(
+            node.loc,
+            "this row checks nothing",
+            Some("name any of quantity, delivery, mo, or write the quantity alone (`11: 3`)".into()),
+        );
+        return None;
+    }
     let mut ok = true;
     let mut x = RowExpect::default();
     if let Some(n) = m.get("quantity") {

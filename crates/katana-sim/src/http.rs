@@ -303,6 +303,10 @@ impl Transport for Http {
         applied.map(|()| effects)
     }
 
+    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
+        self.mock.order(id).ok()
+    }
+
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {
         let mut state = self.rt.block_on(self.sync.state());
         let state = &mut *state;

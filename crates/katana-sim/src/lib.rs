@@ -5,6 +5,7 @@
 //! - [`runner`]: replays a scenario in process (Shopify world → order JSON →
 //!   katana-sync → katana-rules) on a simulated clock.
 //! - [`steps`]: every step, one file each, and the one list of them.
+//! - [`invariants`]: what must hold after every step of every run.
 //! - [`refusal`]: refusals with their stable kinds and canonical messages.
 //! - [`snapshot`]: the deterministic document each scenario is snapshotted as.
 //! - [`suite`]: finding scenario files and naming their snapshots.
@@ -12,6 +13,7 @@
 
 pub mod decision;
 pub mod http;
+pub mod invariants;
 pub mod refusal;
 pub mod runner;
 pub mod scenario;

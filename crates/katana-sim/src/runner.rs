@@ -19,11 +19,12 @@ use katana_rules::{Effect, Katana, KatanaError, NewMo, NewMoKind, OrderId};
 use katana_sync::{Settings, ShopifyOrder, apply_plan, plan_for};
 use shopify_model::{NewOrder, ShopifyError, Store};
 
+use crate::invariants::{Invariants, StepKind, Violation};
 use crate::refusal::Refusal;
 use crate::scenario::{Loc, MoKind, Scenario, SettingChange};
 use crate::snapshot::{Snapshot, TraceEntry};
 use crate::steps::expect::Mismatch;
-use crate::steps::{Action, OrderEvent, ShopifyStep, Step};
+use crate::steps::{Action, OrderEvent, ShopifyStep, Step, Subject};
 
 /// The instant every scenario starts at unless it says otherwise (rules.md §8):
 /// 2026-01-01T09:00:00Z.
@@ -154,6 +155,8 @@ pub enum FailureReason {
     },
     /// An `expect` did not hold.
     Expect(Vec<Mismatch>),
+    /// An invariant of rules.md does not hold after the step.
+    Invariant(Violation),
     /// The transport itself broke (e.g. a server did not start).
     Transport(String),
 }
@@ -211,6 +214,7 @@ impl fmt::Display for Failure {
                 }
                 Ok(())
             }
+            FailureReason::Invariant(v) => write!(f, "\n  {v}"),
             FailureReason::Transport(e) => write!(f, "\n  transport error: {e}"),
         }
     }
@@ -255,6 +259,9 @@ pub trait Transport {
 
     /// Runs `f` on Katana and the integration settings (Katana-side steps, checks).
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings));
+
+    /// The Shopify order as it is now, if it exists (for the invariants).
+    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order>;
 }
 
 /// The in-process transport: a shopify-model `Store`, and the sync called directly
@@ -346,6 +353,10 @@ impl Transport for InProcess {
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {
         f(&mut self.katana, &mut self.settings);
     }
+
+    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
+        self.shopify.order(id).ok().cloned()
+    }
 }
 
 /// Runs `f` on the transport's Katana and returns its result.
@@ -412,6 +423,40 @@ fn run_step(
     }
 }
 
+/// Checks the invariants after a step: what the step was, Katana before and now,
+/// and for a Shopify step the order as Shopify has it now.
+fn check_invariants(
+    transport: &mut dyn Transport,
+    invariants: &mut Invariants,
+    step: &Step,
+    lines: &[TraceLine],
+    before: &Katana,
+) -> Result<(), FailureReason> {
+    let order = match step.action() {
+        Action::Shopify(s) => Some(s.order()),
+        _ => None,
+    };
+    let shopify_now = order.and_then(|id| transport.shopify_order(id));
+    let result = on_katana(transport, |katana, settings| {
+        let kind = match step.action() {
+            Action::Shopify(s) => StepKind::Shopify {
+                order: s.order(),
+                synced: settings.sync_order_changes
+                    && lines.iter().any(|l| matches!(l, TraceLine::Effect(_))),
+                now: shopify_now.as_ref(),
+            },
+            Action::Katana(s) => match s.subject() {
+                Subject::Mo(id) => StepKind::OnMo(id),
+                Subject::SalesOrder(order) => StepKind::OnSalesOrder(order),
+                Subject::Other => StepKind::Other,
+            },
+            Action::Expect(_) | Action::ExpectError(_) => StepKind::Other,
+        };
+        invariants.check(kind, before, katana)
+    })?;
+    result.map_err(FailureReason::Invariant)
+}
+
 /// Runs a scenario in process and returns its snapshot, or the first failing step.
 pub fn run(scenario: &Scenario) -> Result<Snapshot, Box<Failure>> {
     run_with(scenario, &mut InProcess::new())
@@ -425,6 +470,20 @@ pub fn run_with(
 ) -> Result<Snapshot, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let setup_lines = setup(scenario, transport, start)?;
+    let mut invariants = Invariants::new();
+    let setup_checked = on_katana(transport, |katana, _| {
+        invariants.check(StepKind::Setup, &Katana::new(), katana)
+    })
+    .and_then(|r| r.map_err(FailureReason::Invariant));
+    if let Err(reason) = setup_checked {
+        return Err(Box::new(Failure {
+            path: scenario.path.clone(),
+            step: 0,
+            loc: None,
+            step_text: "set-up".into(),
+            reason,
+        }));
+    }
     let mut trace = vec![TraceEntry::new(0, start, "set-up".to_string(), setup_lines)];
     let mut at = start;
     for (i, entry) in scenario.steps.iter().enumerate() {
@@ -444,7 +503,9 @@ pub fn run_with(
                 "the simulated clock ran past the last representable instant".into(),
             ))
         })?;
+        let before = on_katana(transport, |katana, _| katana.clone()).map_err(fail)?;
         let lines = run_step(transport, &entry.step, at).map_err(fail)?;
+        check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
         trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
     }
     on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace)).map_err(|reason| {

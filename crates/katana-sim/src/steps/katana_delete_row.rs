@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{row_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -62,6 +62,10 @@ impl StepDef for KatanaDeleteRow {
 }
 
 impl KatanaStep for KatanaDeleteRow {
+    fn subject(&self) -> Subject<'_> {
+        Subject::SalesOrder(self.row.order)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

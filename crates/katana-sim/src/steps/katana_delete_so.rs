@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{order_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -54,6 +54,10 @@ impl StepDef for KatanaDeleteSo {
 }
 
 impl KatanaStep for KatanaDeleteSo {
+    fn subject(&self) -> Subject<'_> {
+        Subject::SalesOrder(self.order)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

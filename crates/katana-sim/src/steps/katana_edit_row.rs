@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{count, id, object};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -79,6 +79,10 @@ impl StepDef for KatanaEditRow {
 }
 
 impl KatanaStep for KatanaEditRow {
+    fn subject(&self) -> Subject<'_> {
+        Subject::SalesOrder(self.row.order)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{mo_id};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -47,6 +47,10 @@ impl StepDef for KeepMoQuantity {
 }
 
 impl KatanaStep for KeepMoQuantity {
+    fn subject(&self) -> Subject<'_> {
+        Subject::Mo(&self.0)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

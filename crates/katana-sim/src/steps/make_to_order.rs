@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{id, mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -82,6 +82,10 @@ impl StepDef for MakeToOrder {
 }
 
 impl KatanaStep for MakeToOrder {
+    fn subject(&self) -> Subject<'_> {
+        Subject::Mo(&self.mo)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

@@ -14,7 +14,7 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use katana_rules::Katana;
+use katana_rules::{Katana, MoId};
 use katana_sync::Settings;
 use shopify_model::{OrderId, ShopifyError, Store};
 
@@ -86,8 +86,25 @@ pub trait ShopifyStep {
     fn over_http(&self, http: &Http) -> Result<(), StepError>;
 }
 
+/// What a Katana step acts on, for the invariants: an action on one MO may change
+/// that MO, a user's change of an SO may leave its rows different from Shopify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// One MO.
+    Mo(&'a MoId),
+    /// The SO of a Shopify order, changed by a user.
+    SalesOrder(OrderId),
+    /// Neither (settings, deliveries).
+    Other,
+}
+
 /// A step a user does in Katana: the same code for every transport.
 pub trait KatanaStep {
+    /// What it acts on (see [`Subject`]).
+    fn subject(&self) -> Subject<'_> {
+        Subject::Other
+    }
+
     /// Runs on Katana and the integration settings at `at`; what it did, or the refusal.
     fn run(
         &self,

@@ -8,7 +8,7 @@ use katana_sync::Settings;
 
 use serde_json::Value;
 
-use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
 use crate::scenario::schema::{mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -68,6 +68,10 @@ impl StepDef for SetStatus {
 }
 
 impl KatanaStep for SetStatus {
+    fn subject(&self) -> Subject<'_> {
+        Subject::Mo(&self.mo)
+    }
+
     fn run(
         &self,
         katana: &mut Katana,

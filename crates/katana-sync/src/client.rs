@@ -1,7 +1,8 @@
 //! A small REST Admin API client for the reads the sync needs: one order, and the
 //! orders updated since a given instant (every status, every page). It sends the
-//! access token, honours `Retry-After` on 429, and retries 5xx with exponential
-//! backoff.
+//! access token, honours `Retry-After` on 429, and retries 5xx and a connection
+//! that breaks before the answer (reset, closed) with exponential backoff: every
+//! read is idempotent.
 
 use std::time::Duration;
 
@@ -40,9 +41,10 @@ pub enum ClientError {
 /// How the client retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt, for 429 and 5xx answers.
+    /// Retries after the first attempt, for 429 and 5xx answers and broken
+    /// connections.
     pub max_retries: u32,
-    /// The first backoff for a 5xx; doubled on each retry.
+    /// The first backoff for a 5xx or a broken connection; doubled on each retry.
     pub backoff: Duration,
     /// The longest `Retry-After` the client will wait for one 429.
     pub max_retry_after: Duration,
@@ -90,8 +92,9 @@ impl ShopifyClient {
         self
     }
 
-    /// GET with the token, retrying 429 (after `Retry-After`) and 5xx (with backoff).
-    /// Returns the final response, whatever its status.
+    /// GET with the token, retrying 429 (after `Retry-After`), 5xx and a broken
+    /// connection (with backoff). Returns the final response, whatever its status,
+    /// or the last attempt's error.
     async fn get(
         &self,
         url: &str,
@@ -100,14 +103,28 @@ impl ShopifyClient {
         let mut backoff = self.retry.backoff;
         let mut attempt = 0;
         loop {
-            let response = self
+            let sent = self
                 .http
                 .get(url)
                 .query(query)
                 .header("X-Shopify-Access-Token", &self.token)
                 .header("Accept", "application/json")
                 .send()
-                .await?;
+                .await;
+            let response = match sent {
+                Ok(response) => response,
+                // A request that could not be built will not be mended by a retry.
+                Err(e) if e.is_builder() || attempt >= self.retry.max_retries => {
+                    return Err(e.into());
+                }
+                // A reset or closed connection, no answer: the read is idempotent.
+                Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = backoff.saturating_mul(2);
+                    attempt += 1;
+                    continue;
+                }
+            };
             let status = response.status();
             if attempt >= self.retry.max_retries {
                 return Ok(response);
@@ -220,7 +237,50 @@ pub fn parse_next_link(link: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_next_link;
+    use std::time::Duration;
+
+    use super::{RetryPolicy, ShopifyClient, parse_next_link};
+
+    /// A connection closed without an answer (what a reset looks like to the
+    /// client) is retried like a 5xx, and given up after the retries.
+    #[tokio::test]
+    async fn a_connection_closed_without_an_answer_is_retried() {
+        use wiremock::matchers::path;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        let reset = |_: &wiremock::Request| {
+            std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset")
+        };
+        Mock::given(path("/admin/api/2025-01/orders/1.json"))
+            .respond_with_err(reset)
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        let order = serde_json::json!({ "order": {
+            "id": 1, "name": "#1", "financial_status": "paid", "updated_at": "2026-01-01T09:00:00Z",
+            "cancelled_at": null, "closed_at": null, "fulfillment_status": null, "line_items": [] } });
+        Mock::given(path("/admin/api/2025-01/orders/1.json"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(order))
+            .mount(&server)
+            .await;
+        Mock::given(path("/admin/api/2025-01/orders/2.json"))
+            .respond_with_err(reset)
+            .mount(&server)
+            .await;
+        let client = ShopifyClient::new(&server.uri(), "2025-01", "tok").with_retry(RetryPolicy {
+            max_retries: 3,
+            backoff: Duration::from_millis(1),
+            max_retry_after: Duration::from_millis(5),
+        });
+        assert_eq!(client.order(1).await.unwrap().unwrap().name, "#1");
+        assert!(
+            client.order(2).await.is_err(),
+            "4 resets: the error comes out"
+        );
+        let asked = server.received_requests().await.unwrap();
+        let count = |p: &str| asked.iter().filter(|r| r.url.path().ends_with(p)).count();
+        assert_eq!((count("/1.json"), count("/2.json")), (3, 4));
+    }
 
     #[test]
     fn next_link_is_found_among_previous_and_next() {

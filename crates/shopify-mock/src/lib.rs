@@ -152,6 +152,7 @@ mod bucket;
 mod catalogue;
 mod clock;
 mod config;
+mod faults;
 mod graphql;
 mod http;
 mod reply;
@@ -169,6 +170,7 @@ use wiremock::{Mock, MockServer};
 pub use bucket::{BucketConfig, LeakyBucket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{MockConfig, RequestLogLine, RequestLogger};
+pub use faults::{Fault, FaultTarget, InjectedFault, ReadFault, WebhookOrder};
 pub use seed::{SeedError, load_orders, parse_orders};
 pub use shopify_model;
 pub use webhooks::{
@@ -230,20 +232,31 @@ impl ShopifyMock {
             addr: config.bind,
             source,
         })?;
+        let fault_log = faults::FaultLog::default();
         let webhooks = webhooks::Webhooks::start(
             config.webhooks.clone(),
             config.shop_domain.clone(),
             config.api_version.clone(),
+            fault_log.clone(),
         )
         .map_err(MockError::Webhooks)?;
-        let core = Arc::new(Core::new(config, webhooks));
+        let core = Arc::new(Core::new(config, webhooks, fault_log));
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()
             .start()
             .await;
+        // A reset (a `ReadFault::Reset`) is an error instead of an answer, which
+        // only a mock of its own can give: it is tried first and matches only the
+        // request the plan resets.
+        Mock::given(http::ResetGate::new(core.clone()))
+            .respond_with_err(http::reset_error)
+            .with_priority(1)
+            .mount(&server)
+            .await;
         Mock::given(wiremock::matchers::any())
             .respond_with(http::FrontDoor::new(core.clone()))
+            .with_priority(2)
             .mount(&server)
             .await;
         Ok(Self { server, core })
@@ -341,13 +354,47 @@ impl ShopifyMock {
         self.core.webhooks.subscriptions()
     }
 
-    /// Waits until every webhook sent so far has been delivered or given up on
-    /// (after its retries). The explicit signal tests wait on: no sleeping.
+    /// Waits until every webhook sent so far has been delivered, given up on (after
+    /// its retries) or dropped by a fault. The explicit signal tests wait on: no
+    /// sleeping. It first ends the batch of an armed fault plan: the webhooks held
+    /// since [`Self::arm_faults`] go out as the plan says (see [`Fault`]).
     pub async fn settle_webhooks(&self) {
+        self.core.webhooks.flush();
         self.core.webhooks.settled().await;
     }
 
-    /// How many webhook deliveries are still pending.
+    /// Arms a fault plan for what happens from now on, replacing the plan armed
+    /// before (whose held webhooks are first sent as it says, and whose unused
+    /// faults are logged as [`InjectedFault::Unused`]). Changes no store state.
+    ///
+    /// - Webhook faults act on the *batch*: the webhooks sent from now until the
+    ///   next [`Self::settle_webhooks`] (or `arm_faults`, [`Self::disarm_faults`]).
+    ///   While a plan with webhook faults is armed, webhooks are held and go out
+    ///   when the batch ends, in the plan's order; the plan's webhook faults are
+    ///   then spent, and later webhooks go out at once as usual.
+    /// - Call faults ([`Fault::RestRead`], [`Fault::GraphqlThrottled`]) hit the next
+    ///   calls of their kind, in the order armed, until used up or disarmed.
+    ///
+    /// Nothing is random: the caller names every index and count.
+    pub fn arm_faults(&self, faults: Vec<Fault>) {
+        self.core.arm_faults(faults);
+    }
+
+    /// Ends the armed plan, as `arm_faults(vec![])`: its held webhooks go out as
+    /// it says, its unused faults are logged, and nothing more is injected.
+    pub fn disarm_faults(&self) {
+        self.core.arm_faults(Vec::new());
+    }
+
+    /// What the fault plans injected so far, in the order it happened (and the
+    /// faults that found nothing to act on, when their plan ended). Each line's
+    /// `Display` is deterministic text for a trace.
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        self.core.faults.snapshot()
+    }
+
+    /// How many webhook deliveries are still pending (held in a fault plan's batch
+    /// included).
     pub fn pending_webhooks(&self) -> usize {
         self.core.webhooks.pending()
     }

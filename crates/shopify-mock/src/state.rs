@@ -20,6 +20,7 @@ use shopify_model::{
 use crate::bucket::LeakyBucket;
 use crate::clock::Clock;
 use crate::config::MockConfig;
+use crate::faults::{ArmedCalls, Fault, FaultLog};
 use crate::webhooks::{Topic, Webhooks};
 
 // ----- edit sessions -------------------------------------------------------------
@@ -150,6 +151,8 @@ pub(crate) struct State {
     pub last_request: u64,
     /// Injected faults: how many more Admin API requests fail, and with which status.
     pub faults: Option<(u32, u16)>,
+    /// The armed call faults of the fault plan (REST reads, GraphQL throttles).
+    pub armed: ArmedCalls,
 }
 
 impl State {
@@ -306,6 +309,8 @@ pub(crate) struct Core {
     pub clock: Arc<dyn Clock>,
     pub state: Mutex<State>,
     pub webhooks: Webhooks,
+    /// What the fault plan injected so far.
+    pub faults: FaultLog,
 }
 
 /// The JSON bytes of a value (serialising a `Value` cannot fail).
@@ -314,7 +319,7 @@ pub(crate) fn to_bytes(v: &Value) -> Vec<u8> {
 }
 
 impl Core {
-    pub(crate) fn new(config: MockConfig, webhooks: Webhooks) -> Self {
+    pub(crate) fn new(config: MockConfig, webhooks: Webhooks, faults: FaultLog) -> Self {
         let state = State {
             store: Store::new(),
             order_bodies: BTreeMap::new(),
@@ -323,13 +328,24 @@ impl Core {
             edits: EditSessions::default(),
             last_request: 0,
             faults: None,
+            armed: ArmedCalls::default(),
         };
         Self {
             clock: config.clock.clone(),
             config,
             state: Mutex::new(state),
             webhooks,
+            faults,
         }
+    }
+
+    /// Ends the plan armed (its webhook batch sent as it says, what it left unused
+    /// logged) and arms `faults`.
+    pub(crate) fn arm_faults(&self, faults: Vec<Fault>) {
+        let calls = ArmedCalls::new(&faults);
+        self.webhooks.arm(faults);
+        let old = std::mem::replace(&mut self.lock().armed, calls);
+        self.faults.extend(old.leftovers());
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {

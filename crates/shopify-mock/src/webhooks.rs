@@ -7,6 +7,12 @@
 //! in the order the changes happened, so a healthy receiver sees them in order; a
 //! delivery that fails is retried in the background, after which order is no
 //! longer guaranteed (as in Shopify).
+//!
+//! Webhook faults (`faults.rs`): while a plan with webhook faults is armed, the
+//! webhooks sent are held as a *batch* until [`Webhooks::flush`] (called by
+//! `settle_webhooks`, `arm_faults` and `disarm_faults`), which sends them per
+//! subscription in the order the plan gives, with copies, without the dropped ones,
+//! and with forced failures retried in line (so the log is the same on every run).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -24,6 +30,8 @@ use hyper_util::rt::TokioExecutor;
 use jiff::Timestamp;
 use sha2::Sha256;
 use tokio::sync::{mpsc, watch};
+
+use crate::faults::{self, Fault, FaultLog, FaultTarget, InjectedFault};
 
 /// A webhook topic the mock emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -175,6 +183,16 @@ pub enum AttemptOutcome {
         /// What went wrong.
         error: String,
     },
+    /// Sent, answered, and taken as a failure by an armed fault
+    /// ([`crate::Fault::FailDelivery`]).
+    FailedByFault {
+        /// What the receiver really answered (`None`: no answer, or a broken one).
+        answered: Option<u16>,
+        /// Taken as a timeout (else as a 503).
+        timeout: bool,
+    },
+    /// Never sent: dropped by an armed fault ([`crate::Fault::DropWebhook`]).
+    Dropped,
 }
 
 impl AttemptOutcome {
@@ -195,7 +213,8 @@ pub struct DeliveryAttempt {
     pub topic: Topic,
     /// The receiver.
     pub address: String,
-    /// 1 for the first attempt, 2 for the first retry, …
+    /// 1 for the first attempt, 2 for the first retry, …; 0 for a webhook
+    /// dropped by a fault (never sent).
     pub attempt: u32,
     /// How it went.
     pub outcome: AttemptOutcome,
@@ -210,9 +229,14 @@ pub enum DeliveryStatus {
     Delivered,
     /// Every attempt failed.
     GaveUp,
+    /// Never sent: dropped by an armed fault ([`crate::Fault::DropWebhook`]).
+    /// Counts as settled.
+    Dropped,
 }
 
-/// One webhook (one event for one subscription) and where its delivery stands.
+/// One webhook (one event for one subscription) and where its delivery stands. The
+/// copy of a duplicated webhook ([`crate::Fault::DuplicateWebhook`]) is a delivery
+/// of its own with the same ids and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// `X-Shopify-Webhook-Id`.
@@ -245,11 +269,20 @@ fn uuid_like(n: u64) -> String {
     format!("00000000-0000-4000-8000-{n:012x}")
 }
 
+#[derive(Clone)]
 struct Job {
+    /// The delivery's index in `Records::deliveries`.
     index: usize,
+    subscription: SubscriptionId,
     address: String,
     headers: Vec<(&'static str, String)>,
     body: Bytes,
+    /// Answers taken as failures before one counts (a `FailDelivery` fault).
+    forced_failures: u32,
+    /// Forced failures are logged as timeouts.
+    forced_timeout: bool,
+    /// The webhook as faults name it, when a fault acts on it.
+    target: Option<FaultTarget>,
 }
 
 #[derive(Default)]
@@ -260,6 +293,10 @@ struct Records {
     next_webhook: u64,
     deliveries: Vec<Delivery>,
     log: Vec<DeliveryAttempt>,
+    /// The armed webhook faults; `Some` while webhooks are held as a batch.
+    plan: Option<Vec<Fault>>,
+    /// The batch: webhooks sent since the plan was armed, in the order sent.
+    held: Vec<Job>,
 }
 
 struct Inner {
@@ -268,6 +305,7 @@ struct Inner {
     api_version: String,
     records: Mutex<Records>,
     pending: watch::Sender<usize>,
+    faults: FaultLog,
 }
 
 impl Inner {
@@ -288,6 +326,7 @@ impl Webhooks {
         config: WebhookConfig,
         shop_domain: String,
         api_version: String,
+        faults: FaultLog,
     ) -> std::io::Result<Self> {
         let (pending, _) = watch::channel(0usize);
         let inner = Arc::new(Inner {
@@ -296,6 +335,7 @@ impl Webhooks {
             api_version,
             records: Mutex::new(Records::default()),
             pending,
+            faults,
         });
         let (queue, jobs) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -333,11 +373,11 @@ impl Webhooks {
     pub(crate) fn emit(&self, topic: Topic, body: Vec<u8>, triggered_at: Timestamp) {
         let body = Bytes::from(body);
         let mut r = self.inner.records();
-        let subs: Vec<WebhookSubscription> = r
+        let subs: Vec<(SubscriptionId, WebhookSubscription)> = r
             .subscriptions
-            .values()
-            .filter(|s| s.wants(topic))
-            .cloned()
+            .iter()
+            .filter(|(_, s)| s.wants(topic))
+            .map(|(id, s)| (*id, s.clone()))
             .collect();
         if subs.is_empty() {
             return;
@@ -345,7 +385,7 @@ impl Webhooks {
         r.next_event += 1;
         let event_id = uuid_like(r.next_event);
         let text = String::from_utf8_lossy(&body).into_owned();
-        for sub in subs {
+        for (subscription, sub) in subs {
             r.next_webhook += 1;
             let webhook_id = uuid_like(r.next_webhook);
             let headers = vec![
@@ -372,17 +412,132 @@ impl Webhooks {
             self.inner.pending.send_modify(|n| *n += 1);
             let job = Job {
                 index,
+                subscription,
                 address: sub.address,
                 headers,
                 body: body.clone(),
+                forced_failures: 0,
+                forced_timeout: false,
+                target: None,
             };
-            if self.queue.send(job).is_err() {
-                // The delivery thread is gone (its runtime failed): give up at once
-                // rather than leave a waiter hanging.
-                r.deliveries[index].status = DeliveryStatus::GaveUp;
-                self.inner.pending.send_modify(|n| *n -= 1);
+            if r.plan.is_some() {
+                r.held.push(job);
+            } else {
+                self.send(&mut r, job);
             }
         }
+    }
+
+    /// Queues a job for the delivery thread.
+    fn send(&self, r: &mut Records, job: Job) {
+        let index = job.index;
+        if self.queue.send(job).is_err() {
+            // The delivery thread is gone (its runtime failed): give up at once
+            // rather than leave a waiter hanging.
+            r.deliveries[index].status = DeliveryStatus::GaveUp;
+            self.inner.pending.send_modify(|n| *n -= 1);
+        }
+    }
+
+    /// Ends the batch of the armed plan (sending it as the plan says), then arms
+    /// `faults` (webhook faults only) for the next batch. With no webhook fault,
+    /// webhooks go out as they are sent.
+    pub(crate) fn arm(&self, faults: Vec<Fault>) {
+        let mut r = self.inner.records();
+        self.flush_locked(&mut r);
+        let faults: Vec<Fault> = faults.into_iter().filter(Fault::is_webhook_fault).collect();
+        r.plan = (!faults.is_empty()).then_some(faults);
+    }
+
+    /// Ends the batch: sends the held webhooks as the armed plan says, and disarms
+    /// the plan (its faults are spent). Nothing to do when no plan is armed.
+    pub(crate) fn flush(&self) {
+        let mut r = self.inner.records();
+        self.flush_locked(&mut r);
+    }
+
+    fn flush_locked(&self, r: &mut Records) {
+        let Some(plan) = r.plan.take() else {
+            return;
+        };
+        let held = std::mem::take(&mut r.held);
+        let mut injected = Vec::new();
+        if held.is_empty() {
+            injected.extend(plan.iter().map(|f| InjectedFault::Unused {
+                fault: f.clone(),
+                reason: "no webhook was sent".to_owned(),
+            }));
+        }
+        // One batch per subscription, in subscription order.
+        let mut batches: BTreeMap<SubscriptionId, Vec<Job>> = BTreeMap::new();
+        for job in held {
+            batches.entry(job.subscription).or_default().push(job);
+        }
+        for (subscription, batch) in batches {
+            let planned = faults::plan_batch(&plan, batch.len(), self.inner.config.retries);
+            let target = |r: &Records, index: usize| {
+                let d = &r.deliveries[batch[index].index];
+                FaultTarget {
+                    subscription,
+                    index,
+                    topic: d.topic,
+                    webhook_id: d.webhook_id.clone(),
+                }
+            };
+            if let Some(order) = &planned.reordered {
+                injected.push(InjectedFault::WebhooksReordered {
+                    subscription,
+                    order: order.clone(),
+                });
+            }
+            for &i in &planned.dropped {
+                let t = target(r, i);
+                let d = &mut r.deliveries[batch[i].index];
+                d.status = DeliveryStatus::Dropped;
+                let line = DeliveryAttempt {
+                    webhook_id: d.webhook_id.clone(),
+                    event_id: d.event_id.clone(),
+                    topic: d.topic,
+                    address: d.address.clone(),
+                    attempt: 0,
+                    outcome: AttemptOutcome::Dropped,
+                };
+                r.log.push(line);
+                self.inner.pending.send_modify(|n| *n -= 1);
+                injected.push(InjectedFault::WebhookDropped(t));
+            }
+            for &i in &planned.delayed {
+                injected.push(InjectedFault::WebhookDelayed(target(r, i)));
+            }
+            for &i in &planned.duplicated {
+                injected.push(InjectedFault::WebhookDuplicated(target(r, i)));
+            }
+            for (fault, reason) in planned.unused {
+                let reason = format!("subscription {}: {reason}", subscription.0);
+                injected.push(InjectedFault::Unused { fault, reason });
+            }
+            for send in planned.sends {
+                let mut job = batch[send.index].clone();
+                if send.copy {
+                    // A delivery of its own, with the original's ids and body.
+                    let copy = r.deliveries[job.index].clone();
+                    job.index = r.deliveries.len();
+                    r.deliveries.push(Delivery {
+                        attempts: 0,
+                        status: DeliveryStatus::Pending,
+                        ..copy
+                    });
+                    self.inner.pending.send_modify(|n| *n += 1);
+                }
+                job.forced_failures = send.forced_failures;
+                job.forced_timeout = send.timeout;
+                if send.forced_failures > 0 {
+                    job.target = Some(target(r, send.index));
+                }
+                self.send(r, job);
+            }
+        }
+        self.inner.faults.extend(injected);
     }
 
     /// Waits until no delivery is pending: every webhook emitted before the call has
@@ -411,20 +566,28 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 async fn deliver_all(inner: Arc<Inner>, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
     while let Some(job) = jobs.recv().await {
-        if attempt(&inner, &client, &job, 1).await {
+        // Forced failures are retried in line, on the configured backoff, so the
+        // batch's next webhook waits for them: the same log on every run.
+        let mut backoff = inner.config.base_backoff;
+        let mut n = 1;
+        while n <= job.forced_failures {
+            forced_failure(&inner, &client, &job, n).await;
+            tokio::time::sleep(backoff).await;
+            backoff = backoff.saturating_mul(2);
+            n += 1;
+        }
+        if attempt(&inner, &client, &job, n).await {
             continue;
         }
         let (inner, client) = (inner.clone(), client.clone());
         tokio::spawn(async move {
-            let mut backoff = inner.config.base_backoff;
-            for n in 2..=inner.config.retries.saturating_add(1) {
+            for n in n + 1..=inner.config.retries.saturating_add(1) {
                 tokio::time::sleep(backoff).await;
                 backoff = backoff.saturating_mul(2);
                 if attempt(&inner, &client, &job, n).await {
                     return;
                 }
             }
-            finish(&inner, job.index, DeliveryStatus::GaveUp);
         });
     }
 }
@@ -434,34 +597,60 @@ fn finish(inner: &Inner, index: usize, status: DeliveryStatus) {
     inner.pending.send_modify(|n| *n -= 1);
 }
 
-/// Makes one attempt, logs it, and returns whether it succeeded (and, if it did,
-/// marks the delivery done). A failed last attempt is marked by the caller.
+/// Logs attempt `n` of a delivery.
+fn log_attempt(inner: &Inner, job: &Job, n: u32, outcome: AttemptOutcome) {
+    let mut r = inner.records();
+    let d = &mut r.deliveries[job.index];
+    d.attempts = n;
+    let line = DeliveryAttempt {
+        webhook_id: d.webhook_id.clone(),
+        event_id: d.event_id.clone(),
+        topic: d.topic,
+        address: d.address.clone(),
+        attempt: n,
+        outcome,
+    };
+    r.log.push(line);
+}
+
+/// Makes attempt `n`, logs it, and returns whether the delivery is done: delivered
+/// (marked so), or failed on its last attempt (marked given up).
 async fn attempt(inner: &Inner, client: &HttpClient, job: &Job, n: u32) -> bool {
     let outcome = post(client, job, inner.config.timeout).await;
     let success = outcome.is_success();
-    let is_last = n > inner.config.retries;
-    {
-        let mut r = inner.records();
-        let d = &mut r.deliveries[job.index];
-        d.attempts = n;
-        let line = DeliveryAttempt {
-            webhook_id: d.webhook_id.clone(),
-            event_id: d.event_id.clone(),
-            topic: d.topic,
-            address: d.address.clone(),
-            attempt: n,
-            outcome,
-        };
-        r.log.push(line);
-    }
+    log_attempt(inner, job, n, outcome);
     if success {
         finish(inner, job.index, DeliveryStatus::Delivered);
-    } else if is_last && n == 1 {
-        // No retries configured: the first attempt was the last.
+        true
+    } else if n > inner.config.retries {
         finish(inner, job.index, DeliveryStatus::GaveUp);
-        return true;
+        true
+    } else {
+        false
     }
-    success
+}
+
+/// Makes attempt `n` and takes its answer, whatever it is, as a failure.
+async fn forced_failure(inner: &Inner, client: &HttpClient, job: &Job, n: u32) {
+    let answered = match post(client, job, inner.config.timeout).await {
+        AttemptOutcome::Delivered { status } | AttemptOutcome::Rejected { status } => Some(status),
+        _ => None,
+    };
+    let timeout = job.forced_timeout;
+    log_attempt(
+        inner,
+        job,
+        n,
+        AttemptOutcome::FailedByFault { answered, timeout },
+    );
+    if let Some(target) = &job.target {
+        inner.faults.push(InjectedFault::DeliveryFailed {
+            target: target.clone(),
+            attempt: n,
+            timeout,
+            answered,
+        });
+    }
 }
 
 async fn post(client: &HttpClient, job: &Job, timeout: Duration) -> AttemptOutcome {

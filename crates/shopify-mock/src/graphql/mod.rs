@@ -28,6 +28,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::faults::InjectedFault;
 use crate::reply::Reply;
 use crate::state::Core;
 
@@ -83,7 +84,12 @@ impl Api {
             },
         };
         let cost = cost::query_cost(&request.query, request.operation_name.as_deref());
-        let throttled = !cost::admit(core, cost, now);
+        // A `GraphqlThrottled` fault answers THROTTLED without touching the bucket.
+        let forced = core.lock().armed.take_graphql();
+        if forced {
+            core.faults.push(InjectedFault::GraphqlThrottled);
+        }
+        let throttled = forced || !cost::admit(core, cost, now);
         let mut response = if throttled {
             cost::throttled()
         } else {

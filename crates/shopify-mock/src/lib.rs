@@ -26,13 +26,13 @@
 //! # Module map
 //!
 //! Layers call down only: `lib.rs` → `http.rs` → `rest.rs` / `graphql/` →
-//! `state.rs`; `reply.rs`, `config.rs`, `bucket.rs`, `clock.rs` and `webhooks.rs`
-//! are leaves any layer may use.
+//! `state.rs`; `reply.rs`, `config.rs`, `bucket.rs`, `clock.rs`, `faults.rs` and
+//! `webhooks.rs` are leaves any layer may use.
 //!
 //! | module | what it holds |
 //! |---|---|
 //! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, pay, webhooks, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
-//! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST or GraphQL, the request log, turning a reply into wiremock's response |
+//! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST or GraphQL, the request log, turning a reply into wiremock's response; the reset gate |
 //! | `rest.rs` | REST handlers only: orders, refunds, filters, `fields`, pagination; refusals as 404/422 |
 //! | `graphql/mod.rs` | the schema and `POST graphql.json` |
 //! | `graphql/cost.rs` | the query cost, the cost bucket's answer and `extensions.cost` |
@@ -43,7 +43,8 @@
 //! | `state.rs` | the store, every change and the webhooks it queues, and the order-edit sessions (their one place) |
 //! | `reply.rs` | the answer a handler gives (status, headers, body) |
 //! | `config.rs` | [`MockConfig`] and the request log types |
-//! | `webhooks.rs` | subscriptions, signing, delivery with retries, the delivery log |
+//! | `webhooks.rs` | subscriptions, signing, delivery with retries, the delivery log, fault batches |
+//! | `faults.rs` | fault plans: [`Fault`], the planning of a webhook batch, the armed call faults, [`InjectedFault`] |
 //! | `bucket.rs`, `clock.rs`, `seed.rs` | the leaky bucket, the clock, seed files |
 //!
 //! # REST Admin API (`/admin/api/{version}/…`, any `YYYY-MM` or `unstable`)
@@ -147,6 +148,16 @@
 //! - No HTTPS. Server faults come only when asked for:
 //!   [`ShopifyMock::fail_next_requests`] makes the next calls answer 5xx (with
 //!   `X-Request-Id`), changing nothing.
+//!
+//! # Faults
+//!
+//! [`ShopifyMock::arm_faults`] arms a deterministic fault plan (see [`Fault`]) for
+//! what happens next: the next batch of webhooks duplicated, reordered, delayed,
+//! dropped or failed by the receiver (and retried); the next REST reads answered
+//! 429, 5xx, reset or slowly; the next GraphQL calls `THROTTLED`.
+//! [`ShopifyMock::injected_faults`] lists what was injected, as trace lines. A reset
+//! closes the connection without an answer (wiremock's `respond_with_err`, not a TCP
+//! RST). The crate's README has the details.
 
 mod bucket;
 mod catalogue;

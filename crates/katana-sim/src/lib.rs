@@ -12,6 +12,7 @@
 //! - [`decision`]: the decision tables of rules.md, computed by running the rules.
 
 pub mod decision;
+pub mod explore;
 pub mod http;
 pub mod invariants;
 pub mod refusal;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use katana_sim::http::Http;
 use katana_sim::scenario::{Scenario, load_scenario};
-use katana_sim::{runner, suite};
+use katana_sim::{explore, runner, suite};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -19,6 +19,9 @@ Examples:
   katana-sim check scenarios/                 validate files without running them
   katana-sim list                             list scenarios with their descriptions
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
+  katana-sim explore --cases 1000             random scenarios, invariants on every step
+  katana-sim explore --transport both --seed random   in process and over HTTP, a new seed
+  katana-sim explore --seed 7 --case 42 --print       replay one case and print its file
   katana-sim docs steps                       the step reference (docs/steps.md)
   katana-sim docs refusals                    the refusal kinds (docs/refusals.md)
   katana-sim docs schema                      the JSON Schema of scenario files (docs/scenario.schema.json)
@@ -64,6 +67,43 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Transport::InProcess)]
         transport: Transport,
     },
+    /// Generate random scenarios from a seed and check every invariant on every step,
+    /// on one or both transports; shrink what fails to a scenario file.
+    Explore {
+        /// The run's seed: a number, or `random` (the seed chosen is printed).
+        #[arg(long, default_value = "20261128")]
+        seed: String,
+        /// How many cases.
+        #[arg(long, default_value_t = 200)]
+        cases: u64,
+        /// At most this many steps per case.
+        #[arg(long, default_value_t = 12)]
+        max_steps: usize,
+        /// Where cases run: in process, over HTTP, or both (outcomes must agree).
+        #[arg(long, value_enum, default_value_t = ExploreOn::InProcess)]
+        transport: ExploreOn,
+        /// Where failing cases are saved, shrunk, as scenario files.
+        #[arg(long, default_value = "scenarios/found")]
+        save: PathBuf,
+        /// Run only shard K of N (`K/N`, K from 1): case k when k % N == K - 1.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Stop starting new cases after this long (e.g. `60s`, `5m`).
+        #[arg(long)]
+        time_budget: Option<String>,
+        /// Generate and run every case twice and compare the bytes.
+        #[arg(long)]
+        check_determinism: bool,
+        /// Run only this case (the repro line of a failure names it).
+        #[arg(long)]
+        case: Option<u64>,
+        /// Print each case's scenario file (with `--case`: the one case).
+        #[arg(long)]
+        print: bool,
+        /// Print the coverage table (change × MO type × status × delivery).
+        #[arg(long)]
+        coverage: bool,
+    },
     /// Print a reference generated from the code, in Markdown (as in docs/).
     Docs {
         /// Which reference.
@@ -73,6 +113,17 @@ enum Command {
     /// Print the decision tables of the rules in Markdown, computed by running the
     /// rules on small worlds (docs/decision-table.md).
     Rules,
+}
+
+/// Where `explore` runs its cases.
+#[derive(Clone, Copy, ValueEnum)]
+enum ExploreOn {
+    /// In process.
+    InProcess,
+    /// Over HTTP.
+    Http,
+    /// Both; their outcomes must be the same.
+    Both,
 }
 
 /// A reference `katana-sim docs` prints.
@@ -140,6 +191,123 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn parse_shard(text: &str) -> anyhow::Result<(u64, u64)> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+        .filter(|(k, n)| *k >= 1 && k <= n);
+    parsed.ok_or_else(|| {
+        anyhow::anyhow!("--shard takes K/N with 1 <= K <= N, e.g. 2/4; got `{text}`")
+    })
+}
+
+fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--time-budget takes e.g. 60s, 5m or 1h; got `{text}`"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => anyhow::bail!("--time-budget takes e.g. 60s, 5m or 1h; got `{text}`"),
+    };
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// `katana-sim explore`: runs the cases, prints failures and a summary.
+fn explore_run(
+    config: &explore::Config,
+    save: &std::path::Path,
+    budget: Option<std::time::Duration>,
+    print: bool,
+    show_coverage: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let mut report = explore::Report::default();
+    let numbers = explore::case_numbers(config);
+    for (done, k) in numbers.iter().enumerate() {
+        if budget.is_some_and(|b| started.elapsed() >= b) {
+            writeln!(
+                out,
+                "time budget spent after {done} of {} cases",
+                numbers.len()
+            )
+            .context(STDOUT)?;
+            break;
+        }
+        if print {
+            let case = explore::case::Case::generate(config.seed, *k, config.max_steps);
+            if let Ok(p) = explore::case::prepare(&case, "explore case") {
+                write!(out, "# case {k}\n{}", p.text).context(STDOUT)?;
+            }
+        }
+        let (outcome, steps) = explore::run_case(config, *k, &mut report.coverage);
+        report.cases += 1;
+        report.steps += steps as u64;
+        match outcome {
+            explore::Outcome::Passed(_) => {}
+            explore::Outcome::Failed {
+                finding,
+                text,
+                file,
+            } => {
+                let path = explore::save(save, &file, &text)
+                    .with_context(|| format!("saving the case under {}", save.display()))?;
+                writeln!(
+                    out,
+                    "FAIL    case {k}: {}\n        {}\n        saved: {}",
+                    finding.property,
+                    explore::repro(config.seed, *k),
+                    path.display()
+                )
+                .context(STDOUT)?;
+                for line in finding.detail.lines().take(12) {
+                    writeln!(out, "        {line}").context(STDOUT)?;
+                }
+                report.failed.push((*k, finding, path));
+            }
+            explore::Outcome::Invalid(e) => {
+                writeln!(out, "INVALID case {k}: {}", explore::repro(config.seed, *k))
+                    .context(STDOUT)?;
+                for line in e.lines().take(12) {
+                    writeln!(out, "        {line}").context(STDOUT)?;
+                }
+                report.invalid.push((*k, e));
+            }
+        }
+    }
+    let expected = explore::coverage::Coverage::expected().len();
+    let missed = report.coverage.missed();
+    if show_coverage {
+        write!(out, "\n{}", report.coverage.table()).context(STDOUT)?;
+    }
+    writeln!(
+        out,
+        "\nseed {}: {} cases, {} steps, {} failed, {} invalid; coverage {} of {} cells",
+        config.seed,
+        report.cases,
+        report.steps,
+        report.failed.len(),
+        report.invalid.len(),
+        expected - missed.len(),
+        expected
+    )
+    .context(STDOUT)?;
+    if !missed.is_empty() && (show_coverage || report.cases >= 500) {
+        let names: Vec<String> = missed
+            .iter()
+            .map(|(c, t, s, d)| format!("{c}/{t}/{s}/{d}"))
+            .collect();
+        writeln!(out, "cells not reached: {}", names.join(", ")).context(STDOUT)?;
+    }
+    Ok(report.failed.is_empty() && report.invalid.is_empty())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -233,6 +401,52 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 writeln!(out, "{}\n    {}", s.path.display(), s.description).context(STDOUT)?;
             }
             Ok(invalid == 0)
+        }
+        Command::Explore {
+            seed,
+            cases,
+            max_steps,
+            transport,
+            save,
+            shard,
+            time_budget,
+            check_determinism,
+            case,
+            print,
+            coverage,
+        } => {
+            let seed = match seed.as_str() {
+                "random" => {
+                    let nanos = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos());
+                    let chosen = (nanos as u64) ^ u64::from(std::process::id());
+                    writeln!(out, "seed {chosen}").context(STDOUT)?;
+                    chosen
+                }
+                n => n
+                    .parse()
+                    .with_context(|| format!("--seed takes a number or `random`, not `{n}`"))?,
+            };
+            let shard = match shard {
+                None => (1, 1),
+                Some(text) => parse_shard(&text)?,
+            };
+            let budget = time_budget.map(|t| parse_duration(&t)).transpose()?;
+            let config = explore::Config {
+                seed,
+                cases,
+                max_steps,
+                transports: match transport {
+                    ExploreOn::InProcess => explore::Transports::InProcess,
+                    ExploreOn::Http => explore::Transports::Http,
+                    ExploreOn::Both => explore::Transports::Both,
+                },
+                check_determinism,
+                shard,
+                only_case: case,
+            };
+            explore_run(&config, &save, budget, print, coverage, out)
         }
         Command::Docs { topic } => {
             let text = match topic {

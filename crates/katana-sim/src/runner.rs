@@ -468,6 +468,31 @@ pub fn run_with(
     scenario: &Scenario,
     transport: &mut dyn Transport,
 ) -> Result<Snapshot, Box<Failure>> {
+    run_observed(scenario, transport, &mut Observe::default())
+}
+
+/// A look at each step and Katana just before it.
+pub type BeforeStep<'a> = dyn FnMut(&Step, &Katana) + 'a;
+
+/// What a run reports besides its snapshot, for `explore`: it may go on past a
+/// refused step (recording the step's number and the refusal's kind), and it may
+/// look at Katana before each step.
+#[derive(Default)]
+pub struct Observe<'a> {
+    /// Go on past refused steps instead of failing (they change nothing).
+    pub allow_refusals: bool,
+    /// The steps refused, by number (1-based), with their kinds.
+    pub refused: Vec<(usize, &'static str)>,
+    /// Called with each step and Katana as it is before the step.
+    pub before_step: Option<&'a mut BeforeStep<'a>>,
+}
+
+/// [`run_with`], reporting to `observe` as it goes.
+pub fn run_observed(
+    scenario: &Scenario,
+    transport: &mut dyn Transport,
+    observe: &mut Observe<'_>,
+) -> Result<Snapshot, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let setup_lines = setup(scenario, transport, start)?;
     let mut invariants = Invariants::new();
@@ -504,7 +529,16 @@ pub fn run_with(
             ))
         })?;
         let before = on_katana(transport, |katana, _| katana.clone()).map_err(fail)?;
-        let lines = run_step(transport, &entry.step, at).map_err(fail)?;
+        if let Some(f) = observe.before_step.as_mut() {
+            f(&entry.step, &before);
+        }
+        let lines = match run_step(transport, &entry.step, at) {
+            Err(FailureReason::Refused(r)) if observe.allow_refusals => {
+                observe.refused.push((number, r.kind()));
+                vec![TraceLine::RefusedAsExpected(r)]
+            }
+            other => other.map_err(fail)?,
+        };
         check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
         trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
     }

@@ -47,6 +47,13 @@ pub const IMPORT_ONLY_ON_CREATE: bool = true;
 /// provided every other import condition still holds then [chosen].
 pub const IMPORT_WHEN_PAID: bool = true;
 
+/// rules.md §3b: the financial statuses that show a pending payment was captured
+/// (`pay`: `paid`; or `partially_paid`). A refund of a pending order is no capture
+/// [chosen].
+pub fn payment_captured(financial_status: Option<&str>) -> bool {
+    matches!(financial_status, Some("paid" | "partially_paid"))
+}
+
 /// rules.md §4b: whether the Shopify line changed since the sync last brought it
 /// into the SO (`last_synced`, `None` for a line never brought). Only such a change
 /// reaches the row, so a row edited or deleted by a user in Katana is overwritten

@@ -137,6 +137,16 @@ pub fn plan_changes(
         return Plan::default();
     };
     if !chosen::sync_changes(settings) {
+        // Held back: said only when there is something to hold back, so a second
+        // delivery of a change already brought says nothing.
+        let on = Settings {
+            sync_order_changes: true,
+            ..*settings
+        };
+        let would = plan_changes(order_id, now, katana, &on);
+        if would.changes.is_empty() {
+            return Plan::default();
+        }
         return Plan::skip(
             format!("SO {} left as it is", so.number),
             "order changes sync is off (settings.sync_order_changes: false)",
@@ -242,11 +252,7 @@ pub fn plan_for(
     // Skipped at creation only for its payment, and the payment is captured now.
     let paid_since = chosen::IMPORT_WHEN_PAID
         && katana.awaits_payment(order_id)
-        && now.is_some_and(|o| {
-            !o.financial_status
-                .as_deref()
-                .is_some_and(chosen::payment_pending)
-        });
+        && now.is_some_and(|o| chosen::payment_captured(o.financial_status.as_deref()));
     let consider_import = !katana.was_imported(order_id)
         && (first_sight || paid_since || !chosen::IMPORT_ONLY_ON_CREATE);
     if consider_import {

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::{Gen, GenLine};
 use crate::scenario::schema::{id, object, sku, units};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -74,6 +75,30 @@ impl StepDef for AddLine {
 
     fn schema() -> Value {
         object(&[("order", id()), ("line", id()), ("sku", sku()), ("quantity", units(1))], &["order", "line", "sku", "quantity"])
+    }
+
+    const WEIGHT: u32 = 4;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let order = g.order()?;
+        let line = g.new_line_id();
+        let sku = g.sku();
+        let quantity = 1 + g.below(5) as u32;
+        g.add_line(
+            order,
+            GenLine {
+                id: line,
+                sku: sku.clone(),
+                quantity,
+                fulfilled: 0,
+            },
+        );
+        Some(Self {
+            order,
+            line,
+            sku,
+            quantity,
+        })
     }
 
     fn action(&self) -> Action<'_> {

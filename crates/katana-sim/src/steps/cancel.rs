@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use shopify_model::{CancelReason, OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{cancel_reason, id, object};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -69,6 +70,23 @@ impl StepDef for Cancel {
 
     fn schema() -> Value {
         object(&[("order", id()), ("reason", cancel_reason()), ("restock", json!({ "type": "boolean" }))], &["order"])
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let order = g.order()?;
+        let reason = if g.chance(50) {
+            g.pick(&CancelReason::ALL)
+        } else {
+            None
+        };
+        let restock = g.chance(30);
+        Some(Self {
+            order,
+            reason,
+            restock,
+        })
     }
 
     fn action(&self) -> Action<'_> {

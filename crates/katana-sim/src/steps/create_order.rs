@@ -3,11 +3,12 @@
 use std::fmt;
 
 use jiff::Timestamp;
-use shopify_model::{NewOrder, OrderId, ShopifyError, Store};
+use shopify_model::{FinancialStatus, NewLine, NewOrder, OrderId, ShopifyError, Store};
 
 use serde_json::Value;
 
 use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::{Gen, GenLine, GenOrder};
 use crate::scenario::schema::{order};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -43,6 +44,47 @@ impl StepDef for CreateOrder {
 
     fn schema() -> Value {
         order()
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let id = g.new_order_id();
+        let financial_status = g.financial_status();
+        let mut lines = Vec::new();
+        for _ in 0..1 + g.below(3) {
+            let quantity = 1 + g.below(5) as u32;
+            let fulfilled = if g.chance(20) { g.below(u64::from(quantity) + 1) as u32 } else { 0 };
+            lines.push(NewLine {
+                id: g.new_line_id(),
+                sku: g.sku(),
+                quantity,
+                fulfilled,
+            });
+        }
+        let order = NewOrder {
+            id,
+            name: None,
+            financial_status,
+            archived: g.chance(10),
+            cancelled: g.chance(5) && lines.iter().all(|l| l.fulfilled == 0),
+            lines,
+        };
+        g.orders.push(GenOrder {
+            id,
+            lines: order
+                .lines
+                .iter()
+                .map(|l| GenLine {
+                    id: l.id,
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    fulfilled: l.fulfilled,
+                })
+                .collect(),
+            imported: financial_status == FinancialStatus::Paid,
+        });
+        Some(Self(order))
     }
 
     fn action(&self) -> Action<'_> {

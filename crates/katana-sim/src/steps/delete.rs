@@ -8,6 +8,7 @@ use shopify_model::{OrderId, ShopifyError, Store};
 use serde_json::Value;
 
 use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{order_ref};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -41,6 +42,12 @@ impl StepDef for Delete {
 
     fn schema() -> Value {
         order_ref()
+    }
+
+    const WEIGHT: u32 = 4;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        g.order().map(|order| Self { order })
     }
 
     fn action(&self) -> Action<'_> {

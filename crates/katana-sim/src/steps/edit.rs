@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc, parse_line_units, write_line_units};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{id, object, units};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -51,6 +52,19 @@ impl StepDef for Edit {
 
     fn schema() -> Value {
         object(&[("order", id()), ("line", id()), ("quantity", units(0))], &["order", "line", "quantity"])
+    }
+
+    const WEIGHT: u32 = 10;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let (order, line) = g.line()?;
+        let quantity = g.quantity_for(&line);
+        g.set_quantity(order, line.id, quantity);
+        Some(Self {
+            order,
+            line: line.id,
+            quantity,
+        })
     }
 
     fn action(&self) -> Action<'_> {

@@ -12,6 +12,7 @@ use katana_rules::{
 use serde_json::{Value, json};
 
 use super::{Action, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{count, delivery, described, mo_id, object, one_of, or_null, row_ref, sku, status, text};
 use crate::scenario::Loc;
 use crate::scenario::convert::{
@@ -234,6 +235,12 @@ impl StepDef for Expect {
 
     fn schema() -> Value {
         expect_schema()
+    }
+
+    const WEIGHT: u32 = 0;
+
+    fn generate(_g: &mut Gen) -> Option<Self> {
+        None
     }
 
     fn action(&self) -> Action<'_> {

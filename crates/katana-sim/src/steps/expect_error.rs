@@ -6,6 +6,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::{Action, Side, Step, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{object, one_of, step, text};
 use crate::refusal::{Refusal, kind_names};
 use crate::scenario::convert::{Cx, suggestion};
@@ -122,6 +123,12 @@ impl StepDef for ExpectError {
             ],
             &["step"],
         )
+    }
+
+    const WEIGHT: u32 = 0;
+
+    fn generate(_g: &mut Gen) -> Option<Self> {
+        None
     }
 
     fn action(&self) -> Action<'_> {

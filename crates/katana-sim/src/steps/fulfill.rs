@@ -8,6 +8,7 @@ use shopify_model::{OrderId, ShopifyError, Store};
 use serde_json::Value;
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc, parse_line_units, write_line_units};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{id, object, units};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -53,6 +54,20 @@ impl StepDef for Fulfill {
 
     fn schema() -> Value {
         object(&[("order", id()), ("line", id()), ("quantity", units(0))], &["order", "line", "quantity"])
+    }
+
+    const WEIGHT: u32 = 5;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let (order, line) = g.line()?;
+        let left = line.quantity.saturating_sub(line.fulfilled);
+        let quantity = if g.chance(60) { left } else { g.quantity_for(&line) };
+        g.fulfil(order, line.id, quantity);
+        Some(Self {
+            order,
+            line: line.id,
+            quantity,
+        })
     }
 
     fn action(&self) -> Action<'_> {

@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{row_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -54,6 +55,12 @@ impl StepDef for KatanaDeleteRow {
 
     fn schema() -> Value {
         row_ref()
+    }
+
+    const WEIGHT: u32 = 2;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        g.imported_row().map(|row| Self { row })
     }
 
     fn action(&self) -> Action<'_> {

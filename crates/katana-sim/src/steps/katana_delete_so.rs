@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{order_ref};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -46,6 +47,12 @@ impl StepDef for KatanaDeleteSo {
 
     fn schema() -> Value {
         order_ref()
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        g.order().map(|order| Self { order })
     }
 
     fn action(&self) -> Action<'_> {

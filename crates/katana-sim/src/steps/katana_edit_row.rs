@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{count, id, object};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -71,6 +72,15 @@ impl StepDef for KatanaEditRow {
 
     fn schema() -> Value {
         object(&[("order", id()), ("line", id()), ("quantity", count(1))], &["order", "line", "quantity"])
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let row = g.imported_row()?;
+        let quantity = 1 + g.below(8) as u32;
+        g.set_quantity(row.order, row.line, quantity);
+        Some(Self { row, quantity })
     }
 
     fn action(&self) -> Action<'_> {

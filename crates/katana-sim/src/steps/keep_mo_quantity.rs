@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{mo_id};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -39,6 +40,12 @@ impl StepDef for KeepMoQuantity {
 
     fn schema() -> Value {
         mo_id()
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        g.mo().map(Self)
     }
 
     fn action(&self) -> Action<'_> {

@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{id, mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -74,6 +75,16 @@ impl StepDef for MakeToOrder {
 
     fn schema() -> Value {
         object(&[("mo", mo_id()), ("order", id()), ("line", id()), ("status", status())], &["mo", "order", "line"])
+    }
+
+    const WEIGHT: u32 = 4;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let row = g.imported_row()?;
+        let mo = g.new_mo_id();
+        g.mos.push(mo.clone());
+        let status = if g.chance(50) { Some(g.status()) } else { None };
+        Some(Self { mo, row, status })
     }
 
     fn action(&self) -> Action<'_> {

@@ -18,6 +18,7 @@ use katana_rules::{Katana, MoId};
 use katana_sync::Settings;
 use shopify_model::{OrderId, ShopifyError, Store};
 
+use crate::explore::generator::Gen;
 use crate::http::Http;
 use crate::refusal::Refusal;
 use crate::runner::{StepError, TraceLine};
@@ -140,6 +141,12 @@ pub(crate) trait StepDef: Sized {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
     /// How the runner runs it.
     fn action(&self) -> Action<'_>;
+    /// How often `explore` picks it, relative to the other steps (0: never; a
+    /// check, or a step `explore` makes itself).
+    const WEIGHT: u32;
+    /// A step of this kind for the world `g` pictures, aimed at interesting
+    /// values; `None` when the world has nothing for it.
+    fn generate(g: &mut Gen) -> Option<Self>;
 }
 
 /// Reads `{ order, line, quantity }`, the fields of a step about units of one line
@@ -187,6 +194,10 @@ pub struct StepInfo {
     pub(crate) parse: fn(&mut Cx<'_>, &Node) -> Option<Step>,
     /// The JSON Schema of its value.
     pub schema: fn() -> serde_json::Value,
+    /// How often `explore` picks it.
+    pub weight: u32,
+    /// Makes one for `explore`.
+    pub(crate) generate: fn(&mut Gen) -> Option<Step>,
 }
 
 /// The names of every step, in the list's order (for hints).
@@ -270,6 +281,8 @@ macro_rules! steps {
                 doc: <$module::$ty as StepDef>::DOC,
                 parse: |cx, node| <$module::$ty as StepDef>::parse(cx, node).map(Step::$variant),
                 schema: <$module::$ty as StepDef>::schema,
+                weight: <$module::$ty as StepDef>::WEIGHT,
+                generate: |g| <$module::$ty as StepDef>::generate(g).map(Step::$variant),
             },)*
         ];
     };

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{order_ref};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -45,6 +46,14 @@ impl StepDef for Pay {
 
     fn schema() -> Value {
         order_ref()
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let order = g.order()?;
+        g.imported(order);
+        Some(Self { order })
     }
 
     fn action(&self) -> Action<'_> {

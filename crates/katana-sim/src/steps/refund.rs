@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use shopify_model::{OrderId, RefundLineRequest, RestockType, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
+use crate::explore::generator::{Gen, GenLine};
 use crate::scenario::schema::{id, object, or_null, restock, units};
 use crate::http::Http;
 use crate::runner::StepError;
@@ -132,6 +133,38 @@ impl StepDef for Refund {
             &["order"],
         )
     }
+    }
+
+    const WEIGHT: u32 = 6;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let order = g.order()?;
+        let lines: Vec<GenLine> = g
+            .orders
+            .iter()
+            .find(|o| o.id == order)
+            .map(|o| o.lines.clone())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for line in lines {
+            if !g.chance(50) {
+                continue;
+            }
+            let restock = g.pick(&RestockType::ALL).unwrap_or(RestockType::Cancel);
+            let quantity = match restock {
+                RestockType::Return => line.fulfilled.min(1 + g.below(3) as u32),
+                _ => line.quantity.saturating_sub(line.fulfilled).min(1 + g.below(3) as u32),
+            };
+            if restock != RestockType::Return {
+                g.set_quantity(order, line.id, line.quantity.saturating_sub(quantity));
+            }
+            out.push(RefundLine {
+                line: line.id,
+                quantity,
+                restock,
+            });
+        }
+        Some(Self { order, lines: out })
     }
 
     fn action(&self) -> Action<'_> {

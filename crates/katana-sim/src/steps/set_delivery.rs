@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{delivery, id, object};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -61,6 +62,14 @@ impl StepDef for SetDelivery {
 
     fn schema() -> Value {
         object(&[("order", id()), ("line", id()), ("delivery", delivery())], &["order", "line", "delivery"])
+    }
+
+    const WEIGHT: u32 = 3;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let row = g.imported_row()?;
+        let delivery = g.delivery();
+        Some(Self { row, delivery })
     }
 
     fn action(&self) -> Action<'_> {

@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc, Subject};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{mo_id, object, status};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -60,6 +61,14 @@ impl StepDef for SetStatus {
 
     fn schema() -> Value {
         object(&[("mo", mo_id()), ("status", status())], &["mo", "status"])
+    }
+
+    const WEIGHT: u32 = 5;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let mo = g.mo()?;
+        let status = g.status();
+        Some(Self { mo, status })
     }
 
     fn action(&self) -> Action<'_> {

@@ -9,6 +9,7 @@ use katana_sync::Settings;
 use serde_json::Value;
 
 use super::{Action, KatanaStep, Side, StepDef, StepDoc};
+use crate::explore::generator::Gen;
 use crate::scenario::schema::{settings_patch};
 use crate::refusal::Refusal;
 use crate::runner::TraceLine;
@@ -66,6 +67,23 @@ impl StepDef for SettingsStep {
 
     fn schema() -> Value {
         settings_patch()
+    }
+
+    const WEIGHT: u32 = 2;
+
+    fn generate(g: &mut Gen) -> Option<Self> {
+        let patch = if g.chance(80) {
+            SettingsPatch {
+                sync_order_changes: Some(g.chance(50)),
+                import_payment_pending: None,
+            }
+        } else {
+            SettingsPatch {
+                sync_order_changes: None,
+                import_payment_pending: Some(g.chance(50)),
+            }
+        };
+        Some(Self(patch))
     }
 
     fn action(&self) -> Action<'_> {

@@ -167,33 +167,56 @@ impl Http {
     fn settle(&mut self) -> Result<Vec<Effect>, StepError> {
         self.rt.block_on(self.mock.settle_webhooks());
         let deliveries = self.mock.deliveries();
+        let mut dropped = false;
         for d in deliveries.iter().skip(self.checked_deliveries) {
-            if d.status != DeliveryStatus::Delivered {
-                return Err(StepError::Transport(format!(
-                    "webhook {} was not delivered: {:?}",
-                    d.topic.as_str(),
-                    d.status
-                )));
+            match d.status {
+                DeliveryStatus::Delivered => {}
+                // A fault dropped it: the sync's reconciliation repairs what it missed.
+                DeliveryStatus::Dropped => dropped = true,
+                other => {
+                    return Err(StepError::Transport(format!(
+                        "webhook {} was not delivered: {other:?}",
+                        d.topic.as_str(),
+                    )));
+                }
             }
         }
         self.checked_deliveries = deliveries.len();
+        if dropped {
+            self.rt.block_on(self.sync.reconcile()).map_err(transport)?;
+        }
         Ok(self.rt.block_on(self.sync.state()).take_effects())
     }
 
     /// A GraphQL Admin API call; `Refused` with the `userErrors` of `field`.
     pub fn graphql(&self, query: &str, variables: Value, field: &str) -> Result<Value, StepError> {
         let url = self.mock.graphql_url();
-        let body = self.rt.block_on(async {
-            let response = self
-                .http
-                .post(&url)
-                .header("X-Shopify-Access-Token", self.mock.access_token())
-                .json(&json!({ "query": query, "variables": variables }))
-                .send()
-                .await?;
-            response.json::<Value>().await
-        });
-        let body = body.map_err(transport)?;
+        let call = || {
+            self.rt.block_on(async {
+                let response = self
+                    .http
+                    .post(&url)
+                    .header("X-Shopify-Access-Token", self.mock.access_token())
+                    .json(&json!({ "query": query, "variables": variables }))
+                    .send()
+                    .await?;
+                response.json::<Value>().await
+            })
+        };
+        // Shopify answers THROTTLED when the cost bucket is empty: a client tries
+        // again (a bounded number of times).
+        let throttled = |body: &Value| {
+            body.pointer("/errors/0/extensions/code")
+                .and_then(Value::as_str)
+                == Some("THROTTLED")
+        };
+        let mut body = call().map_err(transport)?;
+        for _ in 0..5 {
+            if !throttled(&body) {
+                break;
+            }
+            body = call().map_err(transport)?;
+        }
         graphql_errors(body.get("errors"), false)?;
         let result = body
             .pointer(&format!("/data/{field}"))
@@ -305,6 +328,14 @@ impl Transport for Http {
 
     fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
         self.mock.order(id).ok()
+    }
+
+    fn arm_faults(&mut self, faults: &[shopify_mock::Fault]) {
+        if faults.is_empty() {
+            self.mock.disarm_faults();
+        } else {
+            self.mock.arm_faults(faults.to_vec());
+        }
     }
 
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {

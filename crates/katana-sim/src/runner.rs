@@ -262,6 +262,10 @@ pub trait Transport {
 
     /// The Shopify order as it is now, if it exists (for the invariants).
     fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order>;
+
+    /// Arms the faults of the next step (none: disarms). In process there is no
+    /// wire: nothing to act on.
+    fn arm_faults(&mut self, _faults: &[shopify_mock::Fault]) {}
 }
 
 /// The in-process transport: a shopify-model `Store`, and the sync called directly
@@ -494,6 +498,15 @@ pub fn run_observed(
     observe: &mut Observe<'_>,
 ) -> Result<Snapshot, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
+    let faults_of = |step: usize| -> Vec<shopify_mock::Fault> {
+        scenario
+            .faults
+            .iter()
+            .filter(|f| f.step == step)
+            .map(|f| f.fault.clone())
+            .collect()
+    };
+    transport.arm_faults(&faults_of(0));
     let setup_lines = setup(scenario, transport, start)?;
     let mut invariants = Invariants::new();
     let setup_checked = on_katana(transport, |katana, _| {
@@ -528,6 +541,7 @@ pub fn run_observed(
                 "the simulated clock ran past the last representable instant".into(),
             ))
         })?;
+        transport.arm_faults(&faults_of(number));
         let before = on_katana(transport, |katana, _| katana.clone()).map_err(fail)?;
         if let Some(f) = observe.before_step.as_mut() {
             f(&entry.step, &before);

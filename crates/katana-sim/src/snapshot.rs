@@ -28,6 +28,10 @@ pub struct Snapshot {
     pub mo_details: Vec<DetailSnap>,
     /// For each step, what it changed and what was skipped.
     pub trace: Vec<TraceEntry>,
+    /// The faults of the scenario (`faults:`), by step: what went wrong on the wire
+    /// over HTTP; the rest of the snapshot is the same as without them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<String>,
 }
 
 /// A sales order in the snapshot.
@@ -245,6 +249,7 @@ impl Snapshot {
                 .collect(),
             mo_details,
             trace,
+            faults: scenario.faults.iter().map(ToString::to_string).collect(),
         }
     }
 

@@ -229,6 +229,7 @@ fn the_example_of_scenarios_md_parses_to_the_expected_ast() {
                 loc: loc(24, 5),
             },
         ],
+        faults: vec![],
     };
     assert_eq!(scenario, expected);
 }
@@ -513,7 +514,7 @@ fn every_problem_in_a_file_is_listed_in_file_order() {
         report("many-errors.yaml"),
         "\
 tests/bad-input/many-errors.yaml:1:1: unknown key `descripton` in the scenario
-  hint: did you mean `description`? Valid keys: description, settings, start, shopify, katana, steps
+  hint: did you mean `description`? Valid keys: description, settings, start, shopify, katana, steps, faults
 tests/bad-input/many-errors.yaml:7:69: unknown status `started`
   hint: did you mean `not_started`? Valid values: not_started, blocked, in_progress, partially_complete, done
 tests/bad-input/many-errors.yaml:9:11: missing key `quantity` in `edit`

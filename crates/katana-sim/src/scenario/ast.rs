@@ -29,6 +29,8 @@ pub struct Scenario {
     pub mos: Vec<MoSetup>,
     /// The steps, in order.
     pub steps: Vec<StepEntry>,
+    /// `faults:`: what goes wrong on the wire, by step (over HTTP only).
+    pub faults: Vec<super::faults::FaultEntry>,
 }
 
 /// Integration settings to change; `None` leaves a setting as it is.

@@ -23,13 +23,14 @@ use super::yaml::{Value, describe, is_null, value};
 use crate::runner::STEP;
 use crate::steps::{STEPS, Step, step_names};
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 7] = [
     "description",
     "settings",
     "start",
     "shopify",
     "katana",
     "steps",
+    "faults",
 ];
 pub(crate) const SETTINGS_KEYS: [&str; 2] = ["sync_order_changes", "import_payment_pending"];
 const ORDER_KEYS: [&str; 6] = [
@@ -298,7 +299,7 @@ impl<'p> Cx<'p> {
         }
     }
 
-    fn uint(&mut self, node: &Node, field: &str, max: u64) -> Option<u64> {
+    pub(crate) fn uint(&mut self, node: &Node, field: &str, max: u64) -> Option<u64> {
         let found = match &node.kind {
             Kind::Scalar { text, plain } => match value(text, *plain) {
                 Value::Int(Some(n)) if n >= 0 => match u64::try_from(n) {
@@ -749,7 +750,10 @@ impl<'p> Cx<'p> {
             self.check_start(start, loc, written);
         }
         self.check_absent();
-
+        let mut faults = Some(Vec::new());
+        if let Some(n) = top.get("faults") {
+            faults = self.faults(n, written);
+        }
         Some(Scenario {
             path: self.path.to_path_buf(),
             description: description?,
@@ -759,6 +763,7 @@ impl<'p> Cx<'p> {
             deliveries: deliveries?,
             mos: mos?,
             steps: steps?,
+            faults: faults?,
         })
     }
 

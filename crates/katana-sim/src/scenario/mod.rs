@@ -14,6 +14,7 @@ mod ast;
 pub(crate) mod convert;
 mod diag;
 pub(crate) mod display;
+pub mod faults;
 pub mod schema;
 pub(crate) mod tree;
 pub(crate) mod yaml;

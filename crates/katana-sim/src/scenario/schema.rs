@@ -209,6 +209,59 @@ fn step_def() -> Value {
     json!({ "oneOf": steps })
 }
 
+/// A `faults:` entry.
+fn fault() -> Value {
+    let kinds: Vec<&str> = crate::scenario::faults::FAULT_KINDS.to_vec();
+    described(
+        object(
+            &[
+                (
+                    "step",
+                    described(
+                        count(0),
+                        "the step it is armed for, from 1; 0 for the set-up",
+                    ),
+                ),
+                ("fault", one_of(&kinds)),
+                (
+                    "index",
+                    described(
+                        json!({ "type": "integer", "minimum": 0, "maximum": 100 }),
+                        "which webhook of the step, from 0",
+                    ),
+                ),
+                (
+                    "order",
+                    json!({ "anyOf": [{ "const": "reverse" }, { "type": "array", "items": { "type": "integer", "minimum": 0 } }] }),
+                ),
+                (
+                    "attempts",
+                    json!({ "type": "integer", "minimum": 1, "maximum": 8 }),
+                ),
+                ("timeout", json!({ "type": "boolean" })),
+                (
+                    "count",
+                    json!({ "type": "integer", "minimum": 1, "maximum": crate::scenario::faults::MAX_FAULT_COUNT }),
+                ),
+                (
+                    "retry_after_ms",
+                    json!({ "type": "integer", "minimum": 0, "maximum": 1000 }),
+                ),
+                (
+                    "status",
+                    json!({ "type": "integer", "minimum": 500, "maximum": 599 }),
+                ),
+                (
+                    "delay_ms",
+                    json!({ "type": "integer", "minimum": 0, "maximum": 1000 }),
+                ),
+            ],
+            &["step", "fault"],
+        ),
+        "what goes wrong on the wire before a step, over HTTP; never changes the outcome",
+    )
+}
+
 /// The whole schema, deterministic (keys in a fixed order).
 pub fn scenario_schema() -> Value {
     let mo = json!({
@@ -256,6 +309,7 @@ pub fn scenario_schema() -> Value {
                 &[],
             )),
             "steps": or_null(json!({ "type": "array", "items": step() })),
+            "faults": or_null(json!({ "type": "array", "items": fault() })),
         },
         "$defs": {
             "order": order_def(),

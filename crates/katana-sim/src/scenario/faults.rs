@@ -1,0 +1,218 @@
+//! The `faults:` section of a scenario: what goes wrong on the wire while it runs
+//! over HTTP, tied to steps. Faults never change the outcome — the sync retries,
+//! deduplicates and reconciles — so a scenario with faults gives the same snapshot
+//! as without them, on both transports (in process there is no wire: they are
+//! listed and have nothing to act on).
+//!
+//! ```yaml
+//! faults:
+//!   - { step: 1, fault: duplicate_webhook, index: 0 }
+//!   - { step: 2, fault: rest_429, count: 2 }
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+use shopify_mock::{Fault, ReadFault, WebhookOrder};
+
+use super::convert::Cx;
+use super::tree::{Kind, Node};
+use super::yaml::is_null;
+
+/// The fault kinds, as a scenario names them.
+pub const FAULT_KINDS: [&str; 10] = [
+    "duplicate_webhook",
+    "reorder_webhooks",
+    "delay_webhook",
+    "drop_webhook",
+    "fail_delivery",
+    "rest_429",
+    "rest_5xx",
+    "rest_reset",
+    "rest_slow",
+    "graphql_throttled",
+];
+
+/// Most times one read fault repeats: the sync's client retries a read 4 times.
+pub const MAX_FAULT_COUNT: u32 = 4;
+
+/// A fault of a scenario: before which step it is armed (0: the set-up), and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultEntry {
+    /// The step it is armed for, 1-based; 0 for the set-up.
+    pub step: usize,
+    /// What goes wrong.
+    pub fault: Fault,
+}
+
+impl fmt::Display for FaultEntry {
+    /// `{ step: 2, fault: rest_429, count: 2 }`, as the file writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{ step: {}, fault: ", self.step)?;
+        let ms = |d: &Duration| d.as_millis();
+        match &self.fault {
+            Fault::DuplicateWebhook { index } => write!(f, "duplicate_webhook, index: {index}"),
+            Fault::ReorderWebhooks { order } => match order {
+                WebhookOrder::Reverse => write!(f, "reorder_webhooks"),
+                WebhookOrder::Permutation(p) => {
+                    let items: Vec<String> = p.iter().map(ToString::to_string).collect();
+                    write!(f, "reorder_webhooks, order: [{}]", items.join(", "))
+                }
+            },
+            Fault::DelayWebhook { index } => write!(f, "delay_webhook, index: {index}"),
+            Fault::DropWebhook { index } => write!(f, "drop_webhook, index: {index}"),
+            Fault::FailDelivery {
+                index,
+                attempts,
+                timeout,
+            } => write!(
+                f,
+                "fail_delivery, index: {index}, attempts: {attempts}, timeout: {timeout}"
+            ),
+            Fault::RestRead { kind, count } => match kind {
+                ReadFault::TooManyRequests { retry_after } => write!(
+                    f,
+                    "rest_429, count: {count}, retry_after_ms: {}",
+                    ms(retry_after)
+                ),
+                ReadFault::ServerError { status } => {
+                    write!(f, "rest_5xx, count: {count}, status: {status}")
+                }
+                ReadFault::Reset => write!(f, "rest_reset, count: {count}"),
+                ReadFault::Slow { delay } => {
+                    write!(f, "rest_slow, count: {count}, delay_ms: {}", ms(delay))
+                }
+            },
+            Fault::GraphqlThrottled { count } => write!(f, "graphql_throttled, count: {count}"),
+        }?;
+        f.write_str(" }")
+    }
+}
+
+const KEYS: [&str; 10] = [
+    "step",
+    "fault",
+    "index",
+    "order",
+    "attempts",
+    "timeout",
+    "count",
+    "retry_after_ms",
+    "status",
+    "delay_ms",
+];
+
+impl Cx<'_> {
+    /// The `faults:` list of a scenario of `steps` steps.
+    pub(crate) fn faults(&mut self, node: &Node, steps: usize) -> Option<Vec<FaultEntry>> {
+        let items = self.seq(node, "`faults`")?;
+        let mut out = Some(Vec::with_capacity(items.len()));
+        for item in items {
+            let entry = self.fault(item, steps);
+            super::convert::push_or_fail(&mut out, entry);
+        }
+        out
+    }
+
+    fn fault(&mut self, node: &Node, steps: usize) -> Option<FaultEntry> {
+        let what = "a fault";
+        let m = self.map(node, what, &KEYS)?;
+        let step_node = self.req(&m, "step", what);
+        let step = step_node
+            .and_then(|n| self.uint(n, "step", 1_000_000))
+            .map(|s| s as usize);
+        if let (Some(s), Some(n)) = (step, step_node)
+            && s > steps
+        {
+            let msg = format!("fault for step {s}, but the scenario has {steps} steps");
+            let hint = Some("`step` is a step number from 1, or 0 for the set-up".into());
+            self.err(n.loc, msg, hint);
+            return None;
+        }
+        let kinds: Vec<(&str, &str)> = FAULT_KINDS.iter().map(|k| (*k, *k)).collect();
+        let kind = self
+            .req(&m, "fault", what)
+            .and_then(|n| self.choice(n, "fault", &kinds));
+        let small = |cx: &mut Self, key: &str, default: u64, max: u64| -> Option<u64> {
+            match m.get(key) {
+                Some(n) => cx.uint(n, key, max),
+                None => Some(default),
+            }
+        };
+        let index = small(self, "index", 0, 100)? as usize;
+        let count = small(self, "count", 1, u64::from(MAX_FAULT_COUNT))? as u32;
+        if count == 0 {
+            let loc = m.get("count").map_or(node.loc, |n| n.loc);
+            self.err(loc, "`count` must be at least 1", None);
+            return None;
+        }
+        let fault = match kind? {
+            "duplicate_webhook" => Fault::DuplicateWebhook { index },
+            "delay_webhook" => Fault::DelayWebhook { index },
+            "drop_webhook" => Fault::DropWebhook { index },
+            "reorder_webhooks" => {
+                let order = match m.get("order") {
+                    None => WebhookOrder::Reverse,
+                    Some(n) if is_null(n) => WebhookOrder::Reverse,
+                    Some(n) if matches!(n.kind, Kind::Scalar { .. }) => {
+                        let word = self.string(n, "order")?;
+                        if word != "reverse" {
+                            self.err(
+                                n.loc,
+                                format!("unknown order `{word}`"),
+                                Some("write `reverse` or a list of indexes, e.g. [1, 0]".into()),
+                            );
+                            return None;
+                        }
+                        WebhookOrder::Reverse
+                    }
+                    Some(n) => {
+                        let items = self.seq(n, "`order`")?;
+                        let mut p = Vec::with_capacity(items.len());
+                        for i in items {
+                            p.push(self.uint(i, "order", 100)? as usize);
+                        }
+                        WebhookOrder::Permutation(p)
+                    }
+                };
+                Fault::ReorderWebhooks { order }
+            }
+            "fail_delivery" => {
+                let attempts = small(self, "attempts", 1, 8)? as u32;
+                let timeout = match m.get("timeout") {
+                    Some(n) => self.boolean(n, "timeout")?,
+                    None => false,
+                };
+                Fault::FailDelivery {
+                    index,
+                    attempts: attempts.max(1),
+                    timeout,
+                }
+            }
+            "rest_429" => Fault::RestRead {
+                kind: ReadFault::TooManyRequests {
+                    retry_after: Duration::from_millis(small(self, "retry_after_ms", 10, 1000)?),
+                },
+                count,
+            },
+            "rest_5xx" => Fault::RestRead {
+                kind: ReadFault::ServerError {
+                    status: small(self, "status", 503, 599)?.max(500) as u16,
+                },
+                count,
+            },
+            "rest_reset" => Fault::RestRead {
+                kind: ReadFault::Reset,
+                count,
+            },
+            "rest_slow" => Fault::RestRead {
+                kind: ReadFault::Slow {
+                    delay: Duration::from_millis(small(self, "delay_ms", 20, 1000)?),
+                },
+                count,
+            },
+            _ => Fault::GraphqlThrottled { count },
+        };
+        Some(FaultEntry { step: step?, fault })
+    }
+}

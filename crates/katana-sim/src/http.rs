@@ -167,12 +167,25 @@ impl Http {
     fn settle(&mut self) -> Result<Vec<Effect>, StepError> {
         self.rt.block_on(self.mock.settle_webhooks());
         let deliveries = self.mock.deliveries();
-        let mut dropped = false;
+        let mut dropped = Vec::new();
         for d in deliveries.iter().skip(self.checked_deliveries) {
             match d.status {
                 DeliveryStatus::Delivered => {}
-                // A fault dropped it: the sync's reconciliation repairs what it missed.
-                DeliveryStatus::Dropped => dropped = true,
+                // A fault dropped it: the sync reads that order again, as the lost
+                // delivery would have made it.
+                DeliveryStatus::Dropped => {
+                    let event =
+                        katana_sync::webhook::order_event(d.topic.as_str(), d.body.as_bytes())
+                            .map_err(transport)?;
+                    let id = match event {
+                        katana_sync::webhook::OrderEvent::Changed(id)
+                        | katana_sync::webhook::OrderEvent::Deleted(id) => Some(id),
+                        katana_sync::webhook::OrderEvent::Ignored => None,
+                    };
+                    if let Some(id) = id.filter(|id| !dropped.contains(id)) {
+                        dropped.push(id);
+                    }
+                }
                 other => {
                     return Err(StepError::Transport(format!(
                         "webhook {} was not delivered: {other:?}",
@@ -182,8 +195,10 @@ impl Http {
             }
         }
         self.checked_deliveries = deliveries.len();
-        if dropped {
-            self.rt.block_on(self.sync.reconcile()).map_err(transport)?;
+        if !dropped.is_empty() {
+            self.rt
+                .block_on(self.sync.resync(&dropped))
+                .map_err(transport)?;
         }
         Ok(self.rt.block_on(self.sync.state()).take_effects())
     }

@@ -103,6 +103,10 @@ enum Command {
         /// Print the coverage table (change × MO type × status × delivery).
         #[arg(long)]
         coverage: bool,
+        /// Faults on the wire, planned per case (they act over HTTP; the outcome
+        /// must not change).
+        #[arg(long, value_enum, default_value_t = FaultsArg::None)]
+        faults: FaultsArg,
     },
     /// Print a reference generated from the code, in Markdown (as in docs/).
     Docs {
@@ -124,6 +128,17 @@ enum ExploreOn {
     Http,
     /// Both; their outcomes must be the same.
     Both,
+}
+
+/// The fault plans of `explore`.
+#[derive(Clone, Copy, ValueEnum)]
+enum FaultsArg {
+    /// No faults.
+    None,
+    /// About one step in six gets one fault.
+    Light,
+    /// About one step in two gets one to three faults.
+    Heavy,
 }
 
 /// A reference `katana-sim docs` prints.
@@ -243,7 +258,12 @@ fn explore_run(
             break;
         }
         if print {
-            let case = explore::case::Case::generate(config.seed, *k, config.max_steps);
+            let case = explore::case::Case::generate_with(
+                config.seed,
+                *k,
+                config.max_steps,
+                config.faults,
+            );
             if let Ok(p) = explore::case::prepare(&case, "explore case") {
                 write!(out, "# case {k}\n{}", p.text).context(STDOUT)?;
             }
@@ -414,6 +434,7 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             case,
             print,
             coverage,
+            faults,
         } => {
             let seed = match seed.as_str() {
                 "random" => {
@@ -445,6 +466,11 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 check_determinism,
                 shard,
                 only_case: case,
+                faults: match faults {
+                    FaultsArg::None => explore::case::FaultPlan::None,
+                    FaultsArg::Light => explore::case::FaultPlan::Light,
+                    FaultsArg::Heavy => explore::case::FaultPlan::Heavy,
+                },
             };
             explore_run(&config, &save, budget, print, coverage, out)
         }

@@ -3,7 +3,7 @@
 //! change × MO type × status × delivery is reached; shrinking ends in a small case
 //! that still fails.
 
-use katana_sim::explore::case::{Case, prepare};
+use katana_sim::explore::case::{Case, FaultPlan, prepare};
 use katana_sim::explore::coverage::Coverage;
 use katana_sim::explore::{self, Config, Finding, Outcome, Transports};
 
@@ -16,6 +16,7 @@ fn config(seed: u64, cases: u64, transports: Transports) -> Config {
         check_determinism: false,
         shard: (1, 1),
         only_case: None,
+        faults: FaultPlan::None,
     }
 }
 
@@ -50,6 +51,20 @@ fn a_thousand_cases_in_process_hold_and_reach_every_cell() {
 #[test]
 fn a_hundred_cases_give_the_same_outcome_on_both_transports() {
     run(&config(7, 100, Transports::Both));
+}
+
+/// With the light fault plan over HTTP, the outcome is the fault-free one.
+#[test]
+fn a_hundred_cases_with_light_faults_change_nothing() {
+    let mut c = config(8, 100, Transports::Both);
+    c.faults = FaultPlan::Light;
+    run(&c);
+    let faulted = (0..100).filter(|k| {
+        !Case::generate_with(8, *k, 12, FaultPlan::Light)
+            .faults
+            .is_empty()
+    });
+    assert!(faulted.count() > 30, "the light plan plans faults");
 }
 
 #[test]

@@ -235,6 +235,20 @@ impl SyncService {
     /// Reconciliation: applies what webhooks missed. Lists every order updated since
     /// the last pass (all statuses, every page) and applies each as it is now, in
     /// order id order; then checks that the order of every SO still exists.
+    /// Reads these orders as they are now and applies them, as their webhooks
+    /// would have: the repair for deliveries known to be lost (a deleted order
+    /// reads as gone).
+    pub async fn resync(&self, orders: &[OrderId]) -> Result<(), SyncError> {
+        let mut state = self.inner.state.lock().await;
+        for id in orders {
+            let order = self.inner.client.order(*id).await?;
+            state.apply_order(*id, order.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// Lists every order updated since the last pass (all statuses, every page)
+    /// and applies it; checks that the orders of existing SOs still exist.
     pub async fn reconcile(&self) -> Result<(), SyncError> {
         let mut state = self.inner.state.lock().await;
         let since = state.reconciled_up_to.map(|t| t.to_string());

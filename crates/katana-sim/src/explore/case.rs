@@ -7,12 +7,16 @@
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use katana_rules::{Delivery, MoId, MoStatus, RowRef};
+use shopify_mock::{Fault, ReadFault, WebhookOrder};
 use shopify_model::{FinancialStatus, NewLine, NewOrder};
 
 use super::generator::{Gen, GenLine, GenOrder};
 use crate::runner::{self, InProcess, Observe};
 use crate::scenario::display::OrderYaml;
+use crate::scenario::faults::FaultEntry;
 use crate::scenario::{Scalar, Scenario, SettingsPatch, parse_scenario};
 use crate::steps::expect_error::ExpectError;
 use crate::steps::{STEPS, Step};
@@ -48,6 +52,59 @@ pub struct Case {
     pub mos: Vec<(MoId, CaseMo, MoStatus)>,
     /// The steps.
     pub steps: Vec<Step>,
+    /// What goes wrong on the wire, by step (over HTTP).
+    pub faults: Vec<FaultEntry>,
+}
+
+/// How many faults `explore` plans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultPlan {
+    /// None.
+    None,
+    /// About one step in six gets one fault.
+    Light,
+    /// About one step in two gets one to three faults.
+    Heavy,
+}
+
+/// One fault of any kind, aimed at the first webhooks of a step.
+fn any_fault(g: &mut Gen) -> Fault {
+    let index = g.below(3) as usize;
+    let count = 1 + g.below(2) as u32;
+    match g.below(10) {
+        0 => Fault::DuplicateWebhook { index },
+        1 => Fault::ReorderWebhooks {
+            order: WebhookOrder::Reverse,
+        },
+        2 => Fault::DelayWebhook { index },
+        3 => Fault::DropWebhook { index },
+        4 => Fault::FailDelivery {
+            index,
+            attempts: count,
+            timeout: g.chance(30),
+        },
+        5 => Fault::RestRead {
+            kind: ReadFault::TooManyRequests {
+                retry_after: Duration::from_millis(10),
+            },
+            count,
+        },
+        6 => Fault::RestRead {
+            kind: ReadFault::ServerError { status: 503 },
+            count,
+        },
+        7 => Fault::RestRead {
+            kind: ReadFault::Reset,
+            count: 1,
+        },
+        8 => Fault::RestRead {
+            kind: ReadFault::Slow {
+                delay: Duration::from_millis(5),
+            },
+            count: 1,
+        },
+        _ => Fault::GraphqlThrottled { count },
+    }
 }
 
 fn paid_like(status: FinancialStatus) -> bool {
@@ -58,6 +115,31 @@ fn paid_like(status: FinancialStatus) -> bool {
 }
 
 impl Case {
+    /// Case `index` of the run seeded with `seed`, with at most `max_steps` steps
+    /// and the faults of `plan`.
+    pub fn generate_with(seed: u64, index: u64, max_steps: usize, plan: FaultPlan) -> Self {
+        let mut case = Self::generate(seed, index, max_steps);
+        if plan == FaultPlan::None {
+            return case;
+        }
+        // A stream of its own, so the same case gets the same steps with any plan.
+        let mut g = Gen::new(seed ^ 0x6661_756c_7473, index);
+        for step in 1..=case.steps.len() {
+            let (percent, most) = match plan {
+                FaultPlan::Light => (16, 1),
+                _ => (50, 3),
+            };
+            if !g.chance(percent) {
+                continue;
+            }
+            for _ in 0..1 + g.below(most) {
+                let fault = any_fault(&mut g);
+                case.faults.push(FaultEntry { step, fault });
+            }
+        }
+        case
+    }
+
     /// Case `index` of the run seeded with `seed`, with at most `max_steps` steps.
     pub fn generate(seed: u64, index: u64, max_steps: usize) -> Self {
         let mut g = Gen::new(seed, index);
@@ -183,6 +265,7 @@ impl Case {
             deliveries,
             mos,
             steps,
+            faults: Vec::new(),
         }
     }
 
@@ -248,6 +331,17 @@ impl Case {
             for step in steps {
                 lines.push(out.matches('\n').count() + 1);
                 out.push_str(&format!("  - {step}\n"));
+            }
+        }
+        let faults: Vec<&FaultEntry> = self
+            .faults
+            .iter()
+            .filter(|f| f.step <= steps.len())
+            .collect();
+        if !faults.is_empty() {
+            out.push_str("faults:\n");
+            for f in faults {
+                out.push_str(&format!("  - {f}\n"));
             }
         }
         (out, lines)

@@ -49,6 +49,8 @@ pub struct Config {
     pub shard: (u64, u64),
     /// Only this case, when given.
     pub only_case: Option<u64>,
+    /// The faults planned on the wire (over HTTP).
+    pub faults: case::FaultPlan,
 }
 
 /// A property that did not hold for a case.
@@ -177,7 +179,7 @@ fn check(config: &Config, case: &Case, prepared: &Prepared) -> Option<Finding> {
         }
     }
     if config.check_determinism {
-        let again = Case::generate(case.seed, case.index, config.max_steps);
+        let again = Case::generate_with(case.seed, case.index, config.max_steps, config.faults);
         let same_case =
             prepare(&again, &description(&again, None)).is_ok_and(|p| p.text == prepared.text);
         let first = runner::run(&prepared.scenario);
@@ -194,7 +196,7 @@ fn check(config: &Config, case: &Case, prepared: &Prepared) -> Option<Finding> {
 
 /// Runs one case: generate, pin, check; shrink and write what fails.
 pub fn run_case(config: &Config, index: u64, coverage: &mut Coverage) -> (Outcome, usize) {
-    let case = Case::generate(config.seed, index, config.max_steps);
+    let case = Case::generate_with(config.seed, index, config.max_steps, config.faults);
     let prepared = match prepare(&case, &description(&case, None)) {
         Ok(p) => p,
         Err(e) => return (Outcome::Invalid(e), 0),
@@ -275,6 +277,23 @@ fn smaller(case: &Case) -> Vec<Case> {
     for i in 0..n {
         let mut c = case.clone();
         c.steps.remove(i);
+        // The faults of later steps move with them; those of the step go.
+        c.faults.retain(|f| f.step != i + 1);
+        for f in &mut c.faults {
+            if f.step > i + 1 {
+                f.step -= 1;
+            }
+        }
+        out.push(c);
+    }
+    if !case.faults.is_empty() {
+        let mut c = case.clone();
+        c.faults.clear();
+        out.push(c);
+    }
+    for i in 0..case.faults.len() {
+        let mut c = case.clone();
+        c.faults.remove(i);
         out.push(c);
     }
     for i in 0..case.mos.len() {

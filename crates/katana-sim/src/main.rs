@@ -320,6 +320,22 @@ fn explore_run(
         expected
     )
     .context(STDOUT)?;
+    writeln!(
+        out,
+        "invariants: {} checked after each of {} steps",
+        katana_sim::invariants::INVARIANTS.len(),
+        report.coverage.checked_steps
+    )
+    .context(STDOUT)?;
+    if !report.coverage.faults.is_empty() {
+        let faults: Vec<String> = report
+            .coverage
+            .faults
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        writeln!(out, "faults planned: {}", faults.join(", ")).context(STDOUT)?;
+    }
     if !missed.is_empty() && (show_coverage || report.cases >= 500) {
         let names: Vec<String> = missed
             .iter()

@@ -18,6 +18,10 @@ pub type Cell = (&'static str, &'static str, &'static str, &'static str);
 pub struct Coverage {
     /// Hits per cell.
     pub hits: BTreeMap<Cell, u64>,
+    /// Steps whose invariants were checked.
+    pub checked_steps: u64,
+    /// Faults planned, by kind (they act over HTTP).
+    pub faults: BTreeMap<String, u64>,
 }
 
 /// The changes that may reach an SO: every Shopify step, and the Katana steps on an SO.
@@ -59,6 +63,10 @@ impl Coverage {
     pub fn merge(&mut self, other: &Coverage) {
         for (cell, n) in &other.hits {
             *self.hits.entry(*cell).or_default() += n;
+        }
+        self.checked_steps += other.checked_steps;
+        for (kind, n) in &other.faults {
+            *self.faults.entry(kind.clone()).or_default() += n;
         }
     }
 

@@ -202,6 +202,17 @@ pub fn run_case(config: &Config, index: u64, coverage: &mut Coverage) -> (Outcom
         Err(e) => return (Outcome::Invalid(e), 0),
     };
     let steps = prepared.steps.len();
+    coverage.checked_steps += steps as u64;
+    for f in &case.faults {
+        let text = f.to_string();
+        let kind = text
+            .split("fault: ")
+            .nth(1)
+            .and_then(|rest| rest.split([',', ' ']).next())
+            .unwrap_or("?")
+            .to_string();
+        *coverage.faults.entry(kind).or_default() += 1;
+    }
     let mut observe = Observe::default();
     let mut record =
         |step: &crate::steps::Step, before: &katana_rules::Katana| coverage.record(step, before);

@@ -160,6 +160,9 @@ enum Transport {
     /// Real HTTP: the mock Shopify server's APIs, signed webhooks to the sync's
     /// receiver, REST reads back (slower; same results).
     Http,
+    /// Both: the scenario fails unless the two give the same outcome (the snapshot,
+    /// or the same failure).
+    Both,
 }
 
 impl Transport {
@@ -182,6 +185,33 @@ impl Transport {
                     })
                 })?;
                 runner::run_with(scenario, &mut http)
+            }
+            Transport::Both => {
+                let in_process = Transport::InProcess.run(scenario);
+                let http = Transport::Http.run(scenario);
+                let text =
+                    |r: &Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>>| match r {
+                        Ok(s) => s.to_yaml(),
+                        Err(f) => format!("FAIL\n{f}\n"),
+                    };
+                let (a, b) = (text(&in_process), text(&http));
+                if a == b {
+                    return in_process;
+                }
+                let diff = similar::TextDiff::from_lines(&a, &b)
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("in-process", "http")
+                    .to_string();
+                Err(Box::new(runner::Failure {
+                    path: scenario.path.clone(),
+                    step: 0,
+                    loc: None,
+                    step_text: "the whole scenario".into(),
+                    reason: runner::FailureReason::Transport(format!(
+                        "the transports give different outcomes:\n{diff}"
+                    )),
+                }))
             }
         }
     }

@@ -212,3 +212,16 @@ fn a_full_stdout_is_a_clear_error() {
         "error: cannot write to standard output: No space left on device (os error 28)"
     );
 }
+
+/// `run --transport both` passes a scenario only when both transports agree.
+#[test]
+fn run_on_both_transports() {
+    let dir = folder("both", &[("a.yaml", PASSING)]);
+    let out = bin()
+        .args(["run", "--transport", "both"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
+}

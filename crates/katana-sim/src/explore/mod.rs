@@ -108,7 +108,7 @@ fn description(case: &Case, finding: Option<&Finding>) -> String {
             repro(case.seed, case.index)
         ),
         Some(f) => format!(
-            "Found by {}: {}. {}",
+            "Found by {}: {}. {} Replay: katana-sim run --transport both <this file>.",
             repro(case.seed, case.index),
             f.property,
             f.detail.lines().next().unwrap_or_default()

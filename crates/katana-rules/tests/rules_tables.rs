@@ -373,6 +373,10 @@ fn deleting_an_so_that_is_gone_does_nothing() {
     k.apply(&so_delete(), t(1)).unwrap();
     let fx = k.apply(&so_delete(), t(2)).unwrap();
     assert!(matches!(&fx[..], [Effect::Skipped { .. }]));
+    assert_eq!(
+        fx[0].to_string(),
+        "skipped: delete SO #1001: it is already gone"
+    );
     assert_eq!(mo(&k, "MO-1").messages.len(), 1);
 }
 
@@ -760,4 +764,90 @@ fn a_user_edit_keeps_what_the_sync_last_brought() {
         "the Shopify quantity synced last"
     );
     assert_eq!(so.rows[&LINE].quantity, 8);
+}
+
+// ---- names and orders the snapshots and the Schedule rely on ----------------------
+// (found by mutation testing: only the scenario snapshots caught these before)
+
+#[test]
+fn mo_ids_sort_naturally() {
+    let (two, ten) = (mo_id("MO-2"), mo_id("MO-10"));
+    assert!(two < ten);
+    assert_eq!(two.partial_cmp(&ten), Some(std::cmp::Ordering::Less));
+    assert_eq!(two.cmp(&ten), std::cmp::Ordering::Less);
+    assert_eq!(mo_id("MO-10").as_str(), "MO-10");
+    let mut ids = vec![mo_id("MO-10"), mo_id("MO-9"), mo_id("A-1"), mo_id("MO-2")];
+    ids.sort();
+    let names: Vec<&str> = ids.iter().map(MoId::as_str).collect();
+    assert_eq!(names, ["A-1", "MO-2", "MO-9", "MO-10"]);
+}
+
+#[test]
+fn the_names_of_statuses_types_indicators_reasons_and_actions() {
+    let statuses: Vec<String> = MoStatus::ALL
+        .iter()
+        .map(|s| format!("{}={s}", s.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "not_started=not_started",
+            "blocked=blocked",
+            "in_progress=in_progress",
+            "partially_complete=partially_complete",
+            "done=done"
+        ]
+    );
+    assert_eq!(ProductionType::MakeToOrder.as_str(), "make_to_order");
+    assert_eq!(ProductionType::MakeToStock.as_str(), "make_to_stock");
+    let indicators: Vec<&str> = Indicator::ALL.iter().map(|i| i.as_str()).collect();
+    assert_eq!(indicators, ["none", "so_quantity_changed", "so_deleted"]);
+    assert_eq!(
+        UnlinkReason::SoQuantityChanged { from: 1, to: 2 }.as_str(),
+        "so_quantity_changed"
+    );
+    assert_eq!(
+        UnlinkReason::SoDeleted { whole_order: true }.as_str(),
+        "so_deleted"
+    );
+    assert_eq!(Resolution::Updated.as_str(), "updated");
+    assert_eq!(Resolution::Kept.as_str(), "kept");
+    assert_eq!(Resolution::Acknowledged.as_str(), "acknowledged");
+    assert_eq!(
+        Action::UpdateMoQuantity.verb(),
+        "update (Update MO quantity)"
+    );
+    assert_eq!(
+        Action::KeepMoQuantity.verb(),
+        "keep (Keep current MO quantity)"
+    );
+    assert_eq!(Action::Dismiss.verb(), "dismiss (Close)");
+    assert_eq!(ROW.to_string(), "order 1001 line 11");
+}
+
+#[test]
+fn counts_and_history_lines() {
+    let mut k = world(true, MoStatus::Done);
+    assert_eq!(k.mo_count(), k.mos().len());
+    assert_eq!(k.mo_count(), 2);
+    k.apply(&qty_change(), t(1)).unwrap();
+    let history = k.mo_detail(&mo_id("MO-1")).unwrap().history;
+    assert_eq!(
+        history,
+        ["#1 2026-01-01T09:01:00Z open: Sales order #1001 quantity changed from 5 to 3"]
+    );
+    assert!(!k.awaits_payment(ORDER));
+    assert!(k.was_imported(ORDER) && !k.was_imported(4242));
+}
+
+#[test]
+fn set_status_changes_the_status_and_nothing_else() {
+    let mut k = world(false, MoStatus::NotStarted);
+    let fx = k.set_status(&mo_id("MO-1"), MoStatus::Done).unwrap();
+    assert_eq!(fx.len(), 1);
+    assert_eq!(mo(&k, "MO-1").status, MoStatus::Done);
+    assert_eq!(
+        k.set_status(&mo_id("MO-1"), MoStatus::Done).unwrap(),
+        vec![]
+    );
 }

@@ -776,7 +776,7 @@ fn mo_ids_sort_naturally() {
     assert_eq!(two.partial_cmp(&ten), Some(std::cmp::Ordering::Less));
     assert_eq!(two.cmp(&ten), std::cmp::Ordering::Less);
     assert_eq!(mo_id("MO-10").as_str(), "MO-10");
-    let mut ids = vec![mo_id("MO-10"), mo_id("MO-9"), mo_id("A-1"), mo_id("MO-2")];
+    let mut ids = [mo_id("MO-10"), mo_id("MO-9"), mo_id("A-1"), mo_id("MO-2")];
     ids.sort();
     let names: Vec<&str> = ids.iter().map(MoId::as_str).collect();
     assert_eq!(names, ["A-1", "MO-2", "MO-9", "MO-10"]);

@@ -153,10 +153,34 @@ fn over_http(scenario: &Scenario) -> Result<Snapshot, Box<runner::Failure>> {
     runner::run_with(scenario, &mut http)
 }
 
-/// Checks every property of a prepared case; the first that fails.
-fn check(config: &Config, case: &Case, prepared: &Prepared) -> Option<Finding> {
-    let in_process =
-        (config.transports != Transports::Http).then(|| runner::run(&prepared.scenario));
+/// Checks every property of a prepared case; the first that fails. With
+/// `coverage`, the in-process run (or, over HTTP only, one made for it) records the
+/// cells it reaches.
+fn check(
+    config: &Config,
+    case: &Case,
+    prepared: &Prepared,
+    coverage: Option<&mut Coverage>,
+) -> Option<Finding> {
+    let observed = |coverage: &mut Coverage| {
+        let mut record = |step: &crate::steps::Step, before: &katana_rules::Katana| {
+            coverage.record(step, before)
+        };
+        let mut observe = Observe {
+            before_step: Some(&mut record),
+            ..Observe::default()
+        };
+        runner::run_observed(&prepared.scenario, &mut InProcess::new(), &mut observe)
+    };
+    let in_process = match (config.transports, coverage) {
+        (Transports::Http, Some(c)) => {
+            let _ = observed(c);
+            None
+        }
+        (Transports::Http, None) => None,
+        (_, Some(c)) => Some(observed(c)),
+        (_, None) => Some(runner::run(&prepared.scenario)),
+    };
     if let Some(Err(f)) = &in_process {
         return Some(finding_of(f));
     }
@@ -204,21 +228,9 @@ pub fn run_case(config: &Config, index: u64, coverage: &mut Coverage) -> (Outcom
     let steps = prepared.steps.len();
     coverage.checked_steps += steps as u64;
     for f in &case.faults {
-        let text = f.to_string();
-        let kind = text
-            .split("fault: ")
-            .nth(1)
-            .and_then(|rest| rest.split([',', ' ']).next())
-            .unwrap_or("?")
-            .to_string();
-        *coverage.faults.entry(kind).or_default() += 1;
+        *coverage.faults.entry(f.kind().to_string()).or_default() += 1;
     }
-    let mut observe = Observe::default();
-    let mut record =
-        |step: &crate::steps::Step, before: &katana_rules::Katana| coverage.record(step, before);
-    observe.before_step = Some(&mut record);
-    let _ = runner::run_observed(&prepared.scenario, &mut InProcess::new(), &mut observe);
-    let Some(finding) = check(config, &case, &prepared) else {
+    let Some(finding) = check(config, &case, &prepared, Some(coverage)) else {
         return (Outcome::Passed(steps), steps);
     };
     let (small, finding) = shrink(config, case, finding);
@@ -242,7 +254,7 @@ pub fn shrink(config: &Config, case: Case, finding: Finding) -> (Case, Finding) 
     let property = finding.property.clone();
     shrink_with(case, finding, |candidate| {
         let prepared = prepare(candidate, &description(candidate, None)).ok()?;
-        check(config, candidate, &prepared).filter(|f| f.property == property)
+        check(config, candidate, &prepared, None).filter(|f| f.property == property)
     })
 }
 

@@ -45,6 +45,26 @@ pub struct FaultEntry {
     pub fault: Fault,
 }
 
+impl FaultEntry {
+    /// The fault's kind as a scenario names it (one of [`FAULT_KINDS`]).
+    pub fn kind(&self) -> &'static str {
+        match &self.fault {
+            Fault::DuplicateWebhook { .. } => "duplicate_webhook",
+            Fault::ReorderWebhooks { .. } => "reorder_webhooks",
+            Fault::DelayWebhook { .. } => "delay_webhook",
+            Fault::DropWebhook { .. } => "drop_webhook",
+            Fault::FailDelivery { .. } => "fail_delivery",
+            Fault::RestRead { kind, .. } => match kind {
+                ReadFault::TooManyRequests { .. } => "rest_429",
+                ReadFault::ServerError { .. } => "rest_5xx",
+                ReadFault::Reset => "rest_reset",
+                ReadFault::Slow { .. } => "rest_slow",
+            },
+            Fault::GraphqlThrottled { .. } => "graphql_throttled",
+        }
+    }
+}
+
 impl fmt::Display for FaultEntry {
     /// `{ step: 2, fault: rest_429, count: 2 }`, as the file writes it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -68,42 +68,39 @@ impl FaultEntry {
 impl fmt::Display for FaultEntry {
     /// `{ step: 2, fault: rest_429, count: 2 }`, as the file writes it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{ step: {}, fault: ", self.step)?;
+        write!(f, "{{ step: {}, fault: {}", self.step, self.kind())?;
         let ms = |d: &Duration| d.as_millis();
         match &self.fault {
-            Fault::DuplicateWebhook { index } => write!(f, "duplicate_webhook, index: {index}"),
+            Fault::DuplicateWebhook { index }
+            | Fault::DelayWebhook { index }
+            | Fault::DropWebhook { index } => write!(f, ", index: {index}"),
             Fault::ReorderWebhooks { order } => match order {
-                WebhookOrder::Reverse => write!(f, "reorder_webhooks"),
+                WebhookOrder::Reverse => Ok(()),
                 WebhookOrder::Permutation(p) => {
                     let items: Vec<String> = p.iter().map(ToString::to_string).collect();
-                    write!(f, "reorder_webhooks, order: [{}]", items.join(", "))
+                    write!(f, ", order: [{}]", items.join(", "))
                 }
             },
-            Fault::DelayWebhook { index } => write!(f, "delay_webhook, index: {index}"),
-            Fault::DropWebhook { index } => write!(f, "drop_webhook, index: {index}"),
             Fault::FailDelivery {
                 index,
                 attempts,
                 timeout,
             } => write!(
                 f,
-                "fail_delivery, index: {index}, attempts: {attempts}, timeout: {timeout}"
+                ", index: {index}, attempts: {attempts}, timeout: {timeout}"
             ),
-            Fault::RestRead { kind, count } => match kind {
-                ReadFault::TooManyRequests { retry_after } => write!(
-                    f,
-                    "rest_429, count: {count}, retry_after_ms: {}",
-                    ms(retry_after)
-                ),
-                ReadFault::ServerError { status } => {
-                    write!(f, "rest_5xx, count: {count}, status: {status}")
+            Fault::RestRead { kind, count } => {
+                write!(f, ", count: {count}")?;
+                match kind {
+                    ReadFault::TooManyRequests { retry_after } => {
+                        write!(f, ", retry_after_ms: {}", ms(retry_after))
+                    }
+                    ReadFault::ServerError { status } => write!(f, ", status: {status}"),
+                    ReadFault::Reset => Ok(()),
+                    ReadFault::Slow { delay } => write!(f, ", delay_ms: {}", ms(delay)),
                 }
-                ReadFault::Reset => write!(f, "rest_reset, count: {count}"),
-                ReadFault::Slow { delay } => {
-                    write!(f, "rest_slow, count: {count}, delay_ms: {}", ms(delay))
-                }
-            },
-            Fault::GraphqlThrottled { count } => write!(f, "graphql_throttled, count: {count}"),
+            }
+            Fault::GraphqlThrottled { count } => write!(f, ", count: {count}"),
         }?;
         f.write_str(" }")
     }

@@ -38,32 +38,35 @@ impl PartialOrd for MoId {
 impl Ord for MoId {
     /// Natural order, as the Schedule lists MOs: `MO-2` before `MO-10`.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        natural_key(&self.0).cmp(&natural_key(&other.0))
+        Runs(&self.0).cmp(Runs(&other.0))
     }
 }
 
-/// Splits an id into text and number runs so that numbers compare by value.
-fn natural_key(s: &str) -> Vec<(String, u128, usize)> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
+/// The runs of an id, text and number in turn, so that numbers compare by value:
+/// a number run is `("", value, digits)` (a value past `u128` counts as
+/// `u128::MAX`), a text run is `(text, 0, 0)`. Ids compare run by run, without
+/// allocating (the Schedule sorts MOs on every look).
+#[derive(Clone, Copy)]
+struct Runs<'a>(&'a str);
+
+impl<'a> Iterator for Runs<'a> {
+    type Item = (&'a str, u128, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.0;
+        let first = rest.chars().next()?;
+        let digit = first.is_ascii_digit();
+        let len = rest
+            .find(|c: char| c.is_ascii_digit() != digit)
             .unwrap_or(rest.len());
-        if digits > 0 {
-            let (num, tail) = rest.split_at(digits);
-            out.push((String::new(), num.parse().unwrap_or(u128::MAX), num.len()));
-            rest = tail;
+        let (run, tail) = rest.split_at(len);
+        self.0 = tail;
+        Some(if digit {
+            ("", run.parse().unwrap_or(u128::MAX), run.len())
         } else {
-            let text = rest
-                .find(|c: char| c.is_ascii_digit())
-                .unwrap_or(rest.len());
-            let (word, tail) = rest.split_at(text);
-            out.push((word.to_string(), 0, 0));
-            rest = tail;
-        }
+            (run, 0, 0)
+        })
     }
-    out
 }
 
 /// An SO row: the Shopify order and line item it was imported from.
@@ -212,6 +215,73 @@ impl Indicator {
             Self::None => "none",
             Self::SoQuantityChanged => "so_quantity_changed",
             Self::SoDeleted => "so_deleted",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MoId;
+
+    /// The natural order's definition, written plainly: each id as a list of runs.
+    fn key(s: &str) -> Vec<(String, u128, usize)> {
+        let mut out = Vec::new();
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            let digit = c.is_ascii_digit();
+            let len = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (run, tail) = rest.split_at(len);
+            out.push(if digit {
+                (String::new(), run.parse().unwrap_or(u128::MAX), run.len())
+            } else {
+                (run.to_string(), 0, 0)
+            });
+            rest = tail;
+        }
+        out
+    }
+
+    #[test]
+    fn ids_compare_as_their_runs_do() {
+        let ids = [
+            "",
+            "1",
+            "01",
+            "2",
+            "10",
+            "MO",
+            "MO-",
+            "MO-1",
+            "MO-01",
+            "MO-2",
+            "MO-10",
+            "MO-10a",
+            "MO-10-2",
+            "MO-9",
+            "mo-1",
+            "A-1",
+            "Ø-3",
+            "MØ-12",
+            "MO-340282366920938463463374607431768211455",
+            "MO-340282366920938463463374607431768211456",
+            "MO-999999999999999999999999999999999999999999",
+            "MO-1x",
+            "1MO",
+        ];
+        for a in ids {
+            for b in ids {
+                assert_eq!(
+                    MoId::new(a).cmp(&MoId::new(b)),
+                    key(a).cmp(&key(b)),
+                    "{a:?} vs {b:?}"
+                );
+                assert_eq!(
+                    MoId::new(a).partial_cmp(&MoId::new(b)),
+                    Some(key(a).cmp(&key(b)))
+                );
+            }
         }
     }
 }

@@ -851,3 +851,113 @@ fn set_status_changes_the_status_and_nothing_else() {
         vec![]
     );
 }
+
+#[test]
+fn an_import_is_traced_with_its_rows_in_order() {
+    let mut k = Katana::new();
+    let fx = k
+        .apply(
+            &SoChange::Import {
+                order: 7,
+                number: "#7".into(),
+                rows: vec![
+                    NewRow {
+                        line: 1,
+                        sku: "A".into(),
+                        quantity: 2,
+                    },
+                    NewRow {
+                        line: 2,
+                        sku: "B".into(),
+                        quantity: 3,
+                    },
+                    NewRow {
+                        line: 3,
+                        sku: "C".into(),
+                        quantity: 1,
+                    },
+                ],
+            },
+            t(0),
+        )
+        .unwrap();
+    let lines: Vec<String> = fx.iter().map(Effect::to_string).collect();
+    assert_eq!(lines, ["SO #7 imported with rows 1 A×2, 2 B×3, 3 C×1"]);
+}
+
+#[test]
+fn every_so_is_listed_by_its_order_id() {
+    let mut k = world(true, MoStatus::NotStarted);
+    k.apply(
+        &SoChange::Import {
+            order: 7,
+            number: "#7".into(),
+            rows: vec![NewRow {
+                line: 1,
+                sku: "A".into(),
+                quantity: 2,
+            }],
+        },
+        t(1),
+    )
+    .unwrap();
+    let numbers: Vec<&str> = k
+        .sales_orders()
+        .iter()
+        .map(|so| so.number.as_str())
+        .collect();
+    assert_eq!(numbers, ["#7", "#1001"]);
+}
+
+#[test]
+fn the_schedule_names_the_so_row_of_a_make_to_order_mo() {
+    let k = world(true, MoStatus::NotStarted);
+    let production: Vec<(String, String)> = k
+        .schedule()
+        .into_iter()
+        .map(|l| (l.mo.to_string(), l.production))
+        .collect();
+    assert_eq!(
+        production,
+        [
+            (
+                "MO-1".to_string(),
+                "Make-to-order for #1001 row 11".to_string()
+            ),
+            ("MO-9".to_string(), "Make-to-stock".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn an_order_awaits_its_payment_until_it_is_imported_and_an_imported_one_never_does() {
+    let mut k = Katana::new();
+    assert!(!k.awaits_payment(ORDER));
+    k.apply(&SoChange::AwaitPayment { order: ORDER }, t(0))
+        .unwrap();
+    assert!(k.awaits_payment(ORDER));
+    assert!(!k.awaits_payment(4242));
+    // Imported when paid: no longer waiting.
+    let mut imported = world(false, MoStatus::NotStarted);
+    assert!(!imported.awaits_payment(ORDER));
+    imported
+        .apply(&SoChange::AwaitPayment { order: ORDER }, t(1))
+        .unwrap();
+    assert!(!imported.awaits_payment(ORDER), "already imported");
+}
+
+#[test]
+fn a_row_deleted_by_shopify_is_remembered_at_0_and_one_deleted_by_a_user_keeps_its_quantity() {
+    let mut k = world(false, MoStatus::NotStarted);
+    k.apply(&row_delete(), t(1)).unwrap();
+    assert_eq!(k.sales_order(ORDER).unwrap().synced.get(&LINE), Some(&0));
+    let mut k = world(false, MoStatus::NotStarted);
+    k.user_delete_row(ROW, t(1)).unwrap();
+    let so = k.sales_order(ORDER).unwrap();
+    assert!(!so.rows.contains_key(&LINE));
+    assert_eq!(
+        so.synced.get(&LINE),
+        Some(&5),
+        "the Shopify quantity synced last"
+    );
+}

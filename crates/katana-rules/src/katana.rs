@@ -5,7 +5,7 @@
 //! row's link, never a scan of all MOs, so its cost depends on what it affects, not
 //! on how many MOs exist.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 
@@ -103,7 +103,8 @@ pub enum NewMoKind {
 #[derive(Debug, Clone, Default)]
 pub struct Katana {
     sales_orders: HashMap<OrderId, SalesOrder>,
-    mos: HashMap<MoId, Mo>,
+    /// In natural order of ids, the Schedule's.
+    mos: BTreeMap<MoId, Mo>,
     imported: HashSet<OrderId>,
     awaiting_payment: HashSet<OrderId>,
 }
@@ -133,9 +134,7 @@ impl Katana {
 
     /// Every MO, in the Schedule's order (natural order of ids).
     pub fn mos(&self) -> Vec<&Mo> {
-        let mut all: Vec<_> = self.mos.values().collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        all
+        self.mos.values().collect()
     }
 
     /// How many MOs exist.

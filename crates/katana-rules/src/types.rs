@@ -38,34 +38,66 @@ impl PartialOrd for MoId {
 impl Ord for MoId {
     /// Natural order, as the Schedule lists MOs: `MO-2` before `MO-10`.
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        Runs(&self.0).cmp(Runs(&other.0))
+        natural_cmp(self.0.as_bytes(), other.0.as_bytes())
     }
 }
 
-/// The runs of an id, text and number in turn, so that numbers compare by value:
-/// a number run is `("", value, digits)` (a value past `u128` counts as
-/// `u128::MAX`), a text run is `(text, 0, 0)`. Ids compare run by run, without
-/// allocating (the Schedule sorts MOs on every look).
-#[derive(Clone, Copy)]
-struct Runs<'a>(&'a str);
-
-impl<'a> Iterator for Runs<'a> {
-    type Item = (&'a str, u128, usize);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let rest = self.0;
-        let first = rest.chars().next()?;
-        let digit = first.is_ascii_digit();
-        let len = rest
-            .find(|c: char| c.is_ascii_digit() != digit)
-            .unwrap_or(rest.len());
-        let (run, tail) = rest.split_at(len);
-        self.0 = tail;
-        Some(if digit {
-            ("", run.parse().unwrap_or(u128::MAX), run.len())
+/// Compares two ids run by run, text and number in turn, so that numbers compare by
+/// value. As keys, a number run is `("", value, digits, digits as written)` (a
+/// value past `u128` counts as `u128::MAX`; the digits as written only part two
+/// such runs, so that ids compare equal only when they are equal) and a text run
+/// is `(text, 0, 0, "")`: a number run comes before a text run, text runs compare
+/// as strings, and an id that is a prefix of the other's runs comes first.
+///
+/// One pass over the bytes, without allocating: the Schedule and every look-up of
+/// an MO compare ids. ASCII digits never occur inside a multi-byte character, so
+/// byte runs are character runs.
+fn natural_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let run_end = |s: &[u8], from: usize, digit: bool| {
+        s[from..]
+            .iter()
+            .position(|c| c.is_ascii_digit() != digit)
+            .map_or(s.len(), |n| from + n)
+    };
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (x, y) = match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (*x, *y),
+        };
+        let digit = x.is_ascii_digit();
+        if digit != y.is_ascii_digit() {
+            // ("", …) against (text, …): the number run first.
+            return if digit {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let (ei, ej) = (run_end(a, i, digit), run_end(b, j, digit));
+        let (ra, rb) = (&a[i..ei], &b[j..ej]);
+        let order = if digit {
+            let value = |r: &[u8]| {
+                r.iter()
+                    .try_fold(0u128, |n, c| {
+                        n.checked_mul(10)?.checked_add(u128::from(c - b'0'))
+                    })
+                    .unwrap_or(u128::MAX)
+            };
+            value(ra)
+                .cmp(&value(rb))
+                .then(ra.len().cmp(&rb.len()))
+                .then_with(|| ra.cmp(rb))
         } else {
-            (run, 0, 0)
-        })
+            ra.cmp(rb)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+        (i, j) = (ei, ej);
     }
 }
 
@@ -224,7 +256,7 @@ mod tests {
     use super::MoId;
 
     /// The natural order's definition, written plainly: each id as a list of runs.
-    fn key(s: &str) -> Vec<(String, u128, usize)> {
+    fn key(s: &str) -> Vec<(String, u128, usize, String)> {
         let mut out = Vec::new();
         let mut rest = s;
         while let Some(c) = rest.chars().next() {
@@ -234,9 +266,10 @@ mod tests {
                 .unwrap_or(rest.len());
             let (run, tail) = rest.split_at(len);
             out.push(if digit {
-                (String::new(), run.parse().unwrap_or(u128::MAX), run.len())
+                let value = run.parse().unwrap_or(u128::MAX);
+                (String::new(), value, run.len(), run.to_string())
             } else {
-                (run.to_string(), 0, 0)
+                (run.to_string(), 0, 0, String::new())
             });
             rest = tail;
         }
@@ -267,6 +300,7 @@ mod tests {
             "MO-340282366920938463463374607431768211455",
             "MO-340282366920938463463374607431768211456",
             "MO-999999999999999999999999999999999999999999",
+            "MO-999999999999999999999999999999999999999998",
             "MO-1x",
             "1MO",
         ];
@@ -280,6 +314,12 @@ mod tests {
                 assert_eq!(
                     MoId::new(a).partial_cmp(&MoId::new(b)),
                     Some(key(a).cmp(&key(b)))
+                );
+                // Consistent with `==`, as ordered maps need.
+                assert_eq!(
+                    MoId::new(a).cmp(&MoId::new(b)).is_eq(),
+                    a == b,
+                    "{a:?} vs {b:?}"
                 );
             }
         }

@@ -15,6 +15,7 @@ pub mod decision;
 pub mod explore;
 pub mod http;
 pub mod invariants;
+pub mod order_read;
 pub mod refusal;
 pub mod runner;
 pub mod scenario;

@@ -6,7 +6,8 @@
 //! the sync react; Katana-side steps and checks act on Katana directly, the same
 //! code for every transport, so two transports can only differ in how a Shopify
 //! change travels. [`InProcess`] is the default transport: shopify-model's `Store`
-//! → the order's REST JSON → katana-sync → katana-rules, by function calls.
+//! → the order as katana-sync reads it from its REST JSON ([`crate::order_read`]) →
+//! katana-sync → katana-rules, by function calls.
 //!
 //! Outcomes stay typed ([`TraceLine`], [`Refusal`], [`FailureReason`]) until the
 //! CLI or the snapshot renders them.
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 use katana_rules::{Effect, Katana, KatanaError, NewMo, NewMoKind, OrderId};
-use katana_sync::{Settings, ShopifyOrder, apply_plan, plan_for};
+use katana_sync::{Settings, apply_plan, plan_for};
 use shopify_model::{NewOrder, ShopifyError, Store};
 
 use crate::invariants::{Invariants, StepKind, Violation};
@@ -299,13 +300,8 @@ impl InProcess {
         let order = match event {
             OrderEvent::Deleted => None,
             OrderEvent::Created | OrderEvent::Changed => {
-                let json = self.shopify.order(id)?.to_rest_json();
-                let order = ShopifyOrder::from_value(json).map_err(|e| {
-                    StepError::Transport(format!(
-                        "the sync could not read Shopify's order JSON: {e}"
-                    ))
-                })?;
-                Some(order)
+                let order = self.shopify.order(id)?;
+                Some(crate::order_read::read(order).map_err(StepError::Transport)?)
             }
         };
         let created = event == OrderEvent::Created;
@@ -497,6 +493,36 @@ pub fn run_observed(
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
 ) -> Result<Snapshot, Box<Failure>> {
+    let trace = drive(scenario, transport, observe, true)?;
+    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace)).map_err(|reason| {
+        Box::new(Failure {
+            path: scenario.path.clone(),
+            step: scenario.steps.len(),
+            loc: None,
+            step_text: "snapshot".into(),
+            reason,
+        })
+    })
+}
+
+/// [`run_observed`] without a trace or a snapshot: every step, its invariants and
+/// `observe`, for `explore`'s runs that nothing is compared with.
+pub fn run_unrecorded(
+    scenario: &Scenario,
+    transport: &mut dyn Transport,
+    observe: &mut Observe<'_>,
+) -> Result<(), Box<Failure>> {
+    drive(scenario, transport, observe, false).map(drop)
+}
+
+/// Runs the set-up and every step, checking the invariants after each; the trace
+/// when `record`.
+fn drive(
+    scenario: &Scenario,
+    transport: &mut dyn Transport,
+    observe: &mut Observe<'_>,
+    record: bool,
+) -> Result<Vec<TraceEntry>, Box<Failure>> {
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let faults_of = |step: usize| -> Vec<shopify_mock::Fault> {
         scenario
@@ -522,7 +548,10 @@ pub fn run_observed(
             reason,
         }));
     }
-    let mut trace = vec![TraceEntry::new(0, start, "set-up".to_string(), setup_lines)];
+    let mut trace = Vec::new();
+    if record {
+        trace.push(TraceEntry::new(0, start, "set-up".to_string(), setup_lines));
+    }
     let mut at = start;
     for (i, entry) in scenario.steps.iter().enumerate() {
         let number = i + 1;
@@ -554,17 +583,11 @@ pub fn run_observed(
             other => other.map_err(fail)?,
         };
         check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
-        trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
+        if record {
+            trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
+        }
     }
-    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace)).map_err(|reason| {
-        Box::new(Failure {
-            path: scenario.path.clone(),
-            step: scenario.steps.len(),
-            loc: None,
-            step_text: "snapshot".into(),
-            reason,
-        })
-    })
+    Ok(trace)
 }
 
 /// Builds a scenario's set-up: Shopify orders and their import, then delivery

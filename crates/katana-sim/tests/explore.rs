@@ -125,3 +125,21 @@ fn shrinking_ends_in_a_small_case_that_still_fails() {
     );
     assert!(small.orders.len() <= case.orders.len());
 }
+
+/// A case built directly is the scenario its file reads as, locations included;
+/// every generated case is a scenario the check accepts.
+#[test]
+fn a_case_built_directly_is_the_scenario_its_file_reads_as() {
+    for plan in [FaultPlan::None, FaultPlan::Heavy] {
+        for k in 0..300 {
+            let case = Case::generate_with(5, k, 12, plan);
+            let prepared = prepare(&case, "d").expect("the check accepts every case");
+            assert_eq!(
+                case.scenario("d", &prepared.steps),
+                prepared.scenario,
+                "{}",
+                prepared.text
+            );
+        }
+    }
+}

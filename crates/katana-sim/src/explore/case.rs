@@ -17,7 +17,10 @@ use super::generator::{Gen, GenLine, GenOrder};
 use crate::runner::{self, InProcess, Observe};
 use crate::scenario::display::OrderYaml;
 use crate::scenario::faults::FaultEntry;
-use crate::scenario::{Scalar, Scenario, SettingsPatch, parse_scenario};
+use crate::scenario::{
+    DeliverySetup, Loc, MoKind, MoSetup, OrderSetup, Scalar, Scenario, SettingsPatch, StepEntry,
+    parse_scenario,
+};
 use crate::steps::expect_error::ExpectError;
 use crate::steps::{STEPS, Step};
 
@@ -347,6 +350,89 @@ impl Case {
         (out, lines)
     }
 }
+
+impl Case {
+    /// The case as the scenario its file reads as ([`Case::to_yaml`] then the
+    /// check), built directly: `explore` runs every case this way and only writes
+    /// and reads the file of a case that fails. Locations are those of the file
+    /// (a test holds the two equal).
+    pub fn scenario(&self, description: &str, steps: &[Step]) -> Scenario {
+        // The layout of `to_yaml`: description, settings, `shopify:`, `orders:`.
+        let mut line = 4;
+        let mut next = || {
+            line += 1;
+            line
+        };
+        let orders = self
+            .orders
+            .iter()
+            .map(|o| OrderSetup {
+                order: o.clone(),
+                loc: Loc::new(next(), ENTRY_COLUMN),
+            })
+            .collect();
+        next(); // katana:
+        next(); // sales_orders:
+        let deliveries = self
+            .deliveries
+            .iter()
+            .map(|(row, delivery)| DeliverySetup {
+                row: *row,
+                delivery: *delivery,
+                loc: Loc::new(next(), ENTRY_COLUMN),
+            })
+            .collect();
+        next(); // manufacturing_orders:
+        let mos = self
+            .mos
+            .iter()
+            .map(|(id, kind, status)| MoSetup {
+                id: id.clone(),
+                kind: match kind {
+                    CaseMo::MakeToOrder(row) => MoKind::MakeToOrder(*row),
+                    CaseMo::MakeToStock { sku, quantity } => MoKind::MakeToStock {
+                        sku: sku.clone(),
+                        quantity: *quantity,
+                    },
+                },
+                status: *status,
+                loc: Loc::new(next(), ENTRY_COLUMN),
+            })
+            .collect();
+        next(); // steps:
+        let count = steps.len();
+        let steps = steps
+            .iter()
+            .map(|step| StepEntry {
+                step: step.clone(),
+                loc: Loc::new(next(), STEP_COLUMN),
+            })
+            .collect();
+        Scenario {
+            path: self.path(),
+            description: description.to_string(),
+            settings: SettingsPatch {
+                sync_order_changes: Some(self.settings.sync_order_changes.unwrap_or(true)),
+                import_payment_pending: Some(self.settings.import_payment_pending.unwrap_or(false)),
+            },
+            start: None,
+            orders,
+            deliveries,
+            mos,
+            steps,
+            faults: self
+                .faults
+                .iter()
+                .filter(|f| f.step <= count)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+/// The column of a set-up entry's map (`    - {`) and of a step's (`  - {`).
+const ENTRY_COLUMN: usize = 7;
+const STEP_COLUMN: usize = 5;
 
 /// A case ready to run: its refusals pinned, written as a scenario.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use crate::http::Http;
 use crate::runner::{self, DEFAULT_START, FailureReason, InProcess, Observe};
 use crate::scenario::Scenario;
 use crate::snapshot::Snapshot;
-use case::{Case, Prepared, prepare};
+use case::{Case, prepare};
 use coverage::Coverage;
 
 /// Which transports a case runs on.
@@ -140,7 +140,7 @@ fn finding_of(failure: &runner::Failure) -> Finding {
     }
 }
 
-fn over_http(scenario: &Scenario) -> Result<Snapshot, Box<runner::Failure>> {
+fn over_http(scenario: &Scenario, allow_refusals: bool) -> Result<Snapshot, Box<runner::Failure>> {
     let mut http = Http::start(scenario.start.unwrap_or(DEFAULT_START)).map_err(|e| {
         Box::new(runner::Failure {
             path: scenario.path.clone(),
@@ -150,42 +150,90 @@ fn over_http(scenario: &Scenario) -> Result<Snapshot, Box<runner::Failure>> {
             reason: FailureReason::Transport(format!("{e:?}")),
         })
     })?;
-    runner::run_with(scenario, &mut http)
+    let mut observe = Observe {
+        allow_refusals,
+        ..Observe::default()
+    };
+    runner::run_observed(scenario, &mut http, &mut observe)
 }
 
-/// Checks every property of a prepared case; the first that fails. With
-/// `coverage`, the in-process run (or, over HTTP only, one made for it) records the
-/// cells it reaches.
+/// Runs `run` with an [`Observe`] that allows refusals or not and reports the cells
+/// each step reaches to `coverage`.
+fn observed<R>(
+    allow_refusals: bool,
+    coverage: Option<&mut Coverage>,
+    run: impl FnOnce(&mut Observe<'_>) -> R,
+) -> R {
+    let mut record;
+    let mut observe = Observe {
+        allow_refusals,
+        ..Observe::default()
+    };
+    if let Some(coverage) = coverage {
+        record = |step: &crate::steps::Step, before: &katana_rules::Katana| {
+            coverage.record(step, before)
+        };
+        observe.before_step = Some(&mut record);
+    }
+    run(&mut observe)
+}
+
+/// Runs `scenario` in process, reporting the cells it reaches to `coverage`.
+fn run_in_process(
+    scenario: &Scenario,
+    allow_refusals: bool,
+    coverage: Option<&mut Coverage>,
+) -> Result<Snapshot, Box<runner::Failure>> {
+    observed(allow_refusals, coverage, |o| {
+        runner::run_observed(scenario, &mut InProcess::new(), o)
+    })
+}
+
+/// [`run_in_process`] when nothing is compared with the run: no trace, no snapshot.
+fn run_in_process_unrecorded(
+    scenario: &Scenario,
+    allow_refusals: bool,
+    coverage: Option<&mut Coverage>,
+) -> Result<(), Box<runner::Failure>> {
+    observed(allow_refusals, coverage, |o| {
+        runner::run_unrecorded(scenario, &mut InProcess::new(), o)
+    })
+}
+
+/// Checks every property of a case run as `scenario`; the first that fails.
+///
+/// `allow_refusals` runs the case as generated, a refused step changing nothing
+/// (what `explore` does with every case); without it, `scenario` is the case as
+/// its file is written, refusals pinned as `expect_error` (what shrinking and a
+/// saved file do). With `coverage`, the in-process run (or, over HTTP only, one
+/// made for it) records the cells it reaches.
 fn check(
     config: &Config,
     case: &Case,
-    prepared: &Prepared,
+    scenario: &Scenario,
+    allow_refusals: bool,
     coverage: Option<&mut Coverage>,
 ) -> Option<Finding> {
-    let observed = |coverage: &mut Coverage| {
-        let mut record = |step: &crate::steps::Step, before: &katana_rules::Katana| {
-            coverage.record(step, before)
-        };
-        let mut observe = Observe {
-            before_step: Some(&mut record),
-            ..Observe::default()
-        };
-        runner::run_observed(&prepared.scenario, &mut InProcess::new(), &mut observe)
-    };
+    let compared = config.transports != Transports::InProcess || config.check_determinism;
     let in_process = match (config.transports, coverage) {
         (Transports::Http, Some(c)) => {
-            let _ = observed(c);
+            let _ = run_in_process_unrecorded(scenario, allow_refusals, Some(c));
+            None
+        }
+        (_, c) if !compared => {
+            if let Err(f) = run_in_process_unrecorded(scenario, allow_refusals, c) {
+                return Some(finding_of(&f));
+            }
             None
         }
         (Transports::Http, None) => None,
-        (_, Some(c)) => Some(observed(c)),
-        (_, None) => Some(runner::run(&prepared.scenario)),
+        (_, c) => Some(run_in_process(scenario, allow_refusals, c)),
     };
     if let Some(Err(f)) = &in_process {
         return Some(finding_of(f));
     }
     if config.transports != Transports::InProcess {
-        let http = over_http(&prepared.scenario);
+        let http = over_http(scenario, allow_refusals);
         match (&in_process, &http) {
             (_, Err(f)) if config.transports == Transports::Http => return Some(finding_of(f)),
             (Some(a), b) if outcome_text(a) != outcome_text(b) => {
@@ -204,10 +252,10 @@ fn check(
     }
     if config.check_determinism {
         let again = Case::generate_with(case.seed, case.index, config.max_steps, config.faults);
-        let same_case =
-            prepare(&again, &description(&again, None)).is_ok_and(|p| p.text == prepared.text);
-        let first = runner::run(&prepared.scenario);
-        let second = runner::run(&prepared.scenario);
+        let text = |c: &Case| c.to_yaml(&description(c, None), &c.steps).0;
+        let same_case = again == *case && text(&again) == text(case);
+        let first = run_in_process(scenario, allow_refusals, None);
+        let second = run_in_process(scenario, allow_refusals, None);
         if !same_case || outcome_text(&first) != outcome_text(&second) {
             return Some(Finding {
                 property: "determinism".into(),
@@ -218,19 +266,26 @@ fn check(
     None
 }
 
-/// Runs one case: generate, pin, check; shrink and write what fails.
+/// Runs one case: generate and check it as generated; a case that fails is
+/// written as its file (refusals pinned), checked again that way, shrunk and
+/// returned with its text.
 pub fn run_case(config: &Config, index: u64, coverage: &mut Coverage) -> (Outcome, usize) {
     let case = Case::generate_with(config.seed, index, config.max_steps, config.faults);
-    let prepared = match prepare(&case, &description(&case, None)) {
-        Ok(p) => p,
-        Err(e) => return (Outcome::Invalid(e), 0),
-    };
-    let steps = prepared.steps.len();
+    let scenario = case.scenario(&description(&case, None), &case.steps);
+    let steps = scenario.steps.len();
     coverage.checked_steps += steps as u64;
-    for f in &case.faults {
+    for f in &scenario.faults {
         *coverage.faults.entry(f.kind().to_string()).or_default() += 1;
     }
-    let Some(finding) = check(config, &case, &prepared, Some(coverage)) else {
+    if check(config, &case, &scenario, true, Some(coverage)).is_none() {
+        return (Outcome::Passed(steps), steps);
+    }
+    // The file as written: steps the check refuses dropped, refusals pinned.
+    let prepared = match prepare(&case, &description(&case, None)) {
+        Ok(p) => p,
+        Err(e) => return (Outcome::Invalid(e), steps),
+    };
+    let Some(finding) = check(config, &case, &prepared.scenario, false, None) else {
         return (Outcome::Passed(steps), steps);
     };
     let (small, finding) = shrink(config, case, finding);
@@ -254,7 +309,7 @@ pub fn shrink(config: &Config, case: Case, finding: Finding) -> (Case, Finding) 
     let property = finding.property.clone();
     shrink_with(case, finding, |candidate| {
         let prepared = prepare(candidate, &description(candidate, None)).ok()?;
-        check(config, candidate, &prepared, None).filter(|f| f.property == property)
+        check(config, candidate, &prepared.scenario, false, None).filter(|f| f.property == property)
     })
 }
 

@@ -103,10 +103,16 @@ enum Command {
         /// Print the coverage table (change × MO type × status × delivery).
         #[arg(long)]
         coverage: bool,
-        /// Faults on the wire, planned per case (they act over HTTP; the outcome
-        /// must not change).
-        #[arg(long, value_enum, default_value_t = FaultsArg::None)]
-        faults: FaultsArg,
+        /// Faults on the wire (they act over HTTP; the outcome must not change):
+        /// `none`, `light` (about one step in six gets one), `heavy` (about one
+        /// step in two gets one to three), or a file with a `faults:` list as in a
+        /// scenario, given to every case.
+        #[arg(long, default_value = "none", value_name = "none|light|heavy|FILE")]
+        faults: String,
+        /// Cases run at once, each in a world of its own (default: one per core).
+        /// The output is the same whatever the number.
+        #[arg(long)]
+        jobs: Option<std::num::NonZeroUsize>,
     },
     /// Print a reference generated from the code, in Markdown (as in docs/).
     Docs {
@@ -128,17 +134,6 @@ enum ExploreOn {
     Http,
     /// Both; their outcomes must be the same.
     Both,
-}
-
-/// The fault plans of `explore`.
-#[derive(Clone, Copy, ValueEnum)]
-enum FaultsArg {
-    /// No faults.
-    None,
-    /// About one step in six gets one fault.
-    Light,
-    /// About one step in two gets one to three faults.
-    Heavy,
 }
 
 /// A reference `katana-sim docs` prints.
@@ -219,6 +214,12 @@ impl Transport {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(bug) = runner::PlantedBug::from_env() {
+        eprintln!(
+            "warning: {} is set: a bug is planted on purpose in the in-process transport ({bug:?})",
+            runner::PLANT_BUG_VAR
+        );
+    }
     let mut out = io::stdout().lock();
     let result = execute(cli, &mut out).and_then(|ok| {
         out.flush()?;
@@ -266,8 +267,68 @@ fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
 }
 
 /// `katana-sim explore`: runs the cases, prints failures and a summary.
+/// What `explore` prints as it goes, besides the failures: a progress bar on a
+/// terminal, a plain line every tenth of the cases otherwise (for runs of 100
+/// cases or more), on stderr.
+enum Progress {
+    Bar(indicatif::ProgressBar),
+    Lines { every: u64, total: u64 },
+    Quiet,
+}
+
+impl Progress {
+    fn new(total: u64) -> Self {
+        use std::io::IsTerminal as _;
+        if io::stderr().is_terminal() && total > 1 {
+            let bar = indicatif::ProgressBar::new(total);
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} cases · {msg} · {elapsed}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            Progress::Bar(bar)
+        } else if total >= 100 {
+            Progress::Lines {
+                every: total.div_ceil(10),
+                total,
+            }
+        } else {
+            Progress::Quiet
+        }
+    }
+
+    fn update(&self, done: u64, steps: u64, failed: usize) {
+        match self {
+            Progress::Bar(bar) => {
+                bar.set_position(done);
+                bar.set_message(format!("{steps} steps, {failed} failed"));
+            }
+            Progress::Lines { every, total } if done.is_multiple_of(*every) || done == *total => {
+                eprintln!("explore: {done}/{total} cases, {steps} steps, {failed} failed");
+            }
+            Progress::Lines { .. } | Progress::Quiet => {}
+        }
+    }
+
+    /// Writes with the bar out of the way.
+    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
+        match self {
+            Progress::Bar(bar) => bar.suspend(f),
+            _ => f(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn explore_run(
     config: &explore::Config,
+    jobs: usize,
     save: &std::path::Path,
     budget: Option<std::time::Duration>,
     print: bool,
@@ -276,62 +337,71 @@ fn explore_run(
 ) -> anyhow::Result<bool> {
     let started = std::time::Instant::now();
     let mut report = explore::Report::default();
-    let numbers = explore::case_numbers(config);
-    for (done, k) in numbers.iter().enumerate() {
-        if budget.is_some_and(|b| started.elapsed() >= b) {
-            writeln!(
-                out,
-                "time budget spent after {done} of {} cases",
-                numbers.len()
-            )
-            .context(STDOUT)?;
-            break;
-        }
-        if print {
-            let case = explore::case::Case::generate_with(
-                config.seed,
-                *k,
-                config.max_steps,
-                config.faults,
-            );
-            if let Ok(p) = explore::case::prepare(&case, "explore case") {
-                write!(out, "# case {k}\n{}", p.text).context(STDOUT)?;
-            }
-        }
-        let (outcome, steps) = explore::run_case(config, *k, &mut report.coverage);
+    let total = explore::case_numbers(config).len() as u64;
+    let progress = Progress::new(total);
+    let stop = || budget.is_some_and(|b| started.elapsed() >= b);
+    let mut handle = |result: explore::CaseResult| -> anyhow::Result<()> {
+        let k = result.index;
         report.cases += 1;
-        report.steps += steps as u64;
-        match outcome {
-            explore::Outcome::Passed(_) => {}
-            explore::Outcome::Failed {
-                finding,
-                text,
-                file,
-            } => {
-                let path = explore::save(save, &file, &text)
-                    .with_context(|| format!("saving the case under {}", save.display()))?;
-                writeln!(
-                    out,
-                    "FAIL    case {k}: {}\n        {}\n        saved: {}",
-                    finding.property,
-                    explore::repro(config.seed, *k),
-                    path.display()
-                )
-                .context(STDOUT)?;
-                for line in finding.detail.lines().take(12) {
-                    writeln!(out, "        {line}").context(STDOUT)?;
+        report.steps += result.steps as u64;
+        progress.suspend(|| -> anyhow::Result<()> {
+            if print {
+                let case = explore::case::Case::generate_with(
+                    config.seed,
+                    k,
+                    config.max_steps,
+                    &config.faults,
+                );
+                if let Ok(p) = explore::case::prepare(&case, "explore case") {
+                    write!(out, "# case {k}\n{}", p.text).context(STDOUT)?;
                 }
-                report.failed.push((*k, finding, path));
             }
-            explore::Outcome::Invalid(e) => {
-                writeln!(out, "INVALID case {k}: {}", explore::repro(config.seed, *k))
+            match result.outcome {
+                explore::Outcome::Passed(_) => {}
+                explore::Outcome::Failed {
+                    finding,
+                    text,
+                    file,
+                } => {
+                    let path = explore::save(save, &file, &text)
+                        .with_context(|| format!("saving the case under {}", save.display()))?;
+                    writeln!(
+                        out,
+                        "FAIL    case {k}: {}\n        {}\n        saved: {}",
+                        finding.property,
+                        explore::repro(config.seed, k),
+                        path.display()
+                    )
                     .context(STDOUT)?;
-                for line in e.lines().take(12) {
-                    writeln!(out, "        {line}").context(STDOUT)?;
+                    for line in finding.detail.lines().take(12) {
+                        writeln!(out, "        {line}").context(STDOUT)?;
+                    }
+                    report.failed.push((k, finding, path));
                 }
-                report.invalid.push((*k, e));
+                explore::Outcome::Invalid(e) => {
+                    writeln!(out, "INVALID case {k}: {}", explore::repro(config.seed, k))
+                        .context(STDOUT)?;
+                    for line in e.lines().take(12) {
+                        writeln!(out, "        {line}").context(STDOUT)?;
+                    }
+                    report.invalid.push((k, e));
+                }
             }
-        }
+            Ok(())
+        })?;
+        progress.update(report.cases, report.steps, report.failed.len());
+        Ok(())
+    };
+    let coverage = explore::run_cases(config, jobs, &stop, &mut handle);
+    progress.finish();
+    report.coverage = coverage?;
+    if report.cases < total {
+        writeln!(
+            out,
+            "time budget spent after {} of {total} cases",
+            report.cases
+        )
+        .context(STDOUT)?;
     }
     let expected = explore::coverage::Coverage::expected().len();
     let missed = report.coverage.missed();
@@ -481,6 +551,7 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             print,
             coverage,
             faults,
+            jobs,
         } => {
             let seed = match seed.as_str() {
                 "random" => {
@@ -512,13 +583,25 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 check_determinism,
                 shard,
                 only_case: case,
-                faults: match faults {
-                    FaultsArg::None => explore::case::FaultPlan::None,
-                    FaultsArg::Light => explore::case::FaultPlan::Light,
-                    FaultsArg::Heavy => explore::case::FaultPlan::Heavy,
+                faults: match faults.as_str() {
+                    "none" => explore::case::FaultPlan::None,
+                    "light" => explore::case::FaultPlan::Light,
+                    "heavy" => explore::case::FaultPlan::Heavy,
+                    file => explore::case::FaultPlan::Fixed(
+                        katana_sim::scenario::load_fault_plan(std::path::Path::new(file)).map_err(
+                            |d| {
+                                anyhow::anyhow!(
+                                    "--faults takes none, light, heavy or a fault plan file:\n{d}"
+                                )
+                            },
+                        )?,
+                    ),
                 },
             };
-            explore_run(&config, &save, budget, print, coverage, out)
+            let jobs = jobs
+                .or_else(|| std::thread::available_parallelism().ok())
+                .map_or(1, std::num::NonZeroUsize::get);
+            explore_run(&config, jobs, &save, budget, print, coverage, out)
         }
         Command::Docs { topic } => {
             let text = match topic {

@@ -103,7 +103,10 @@ mod tests {
                 financial_status: status,
                 archived: false,
                 cancelled: false,
-                lines: vec![line(id * 10, 5, u32::from(id != 3) * 2), line(id * 10 + 1, 3, 0)],
+                lines: vec![
+                    line(id * 10, 5, u32::from(id != 3) * 2),
+                    line(id * 10 + 1, 3, 0),
+                ],
             };
             store.create_order(&new, at).expect("created");
         }

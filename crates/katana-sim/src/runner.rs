@@ -270,18 +270,60 @@ pub trait Transport {
 }
 
 /// The in-process transport: a shopify-model `Store`, and the sync called directly
-/// with the order's REST JSON, read back through katana-sync's own types.
+/// with the order as it reads it from the order's REST JSON.
 #[derive(Default)]
 pub struct InProcess {
     shopify: Store,
     katana: Katana,
     settings: Settings,
+    planted: Option<PlantedBug>,
+}
+
+/// The environment variable that plants a bug in the in-process transport
+/// ([`PlantedBug`]), to show that `explore` finds it, shrinks it and saves a file
+/// `run` fails on the same way. Never set it otherwise.
+pub const PLANT_BUG_VAR: &str = "KATANA_SIM_PLANT_BUG";
+
+/// A bug planted on purpose in the in-process transport ([`PLANT_BUG_VAR`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlantedBug {
+    /// `mts_changed`: when a Shopify change reaches Katana, the first make-to-stock
+    /// MO that is not done is marked done (breaks the invariant `mts_untouched`).
+    MtsChanged,
+}
+
+impl PlantedBug {
+    /// The bug the environment plants, if any.
+    pub fn from_env() -> Option<Self> {
+        match std::env::var(PLANT_BUG_VAR).ok()?.as_str() {
+            "mts_changed" => Some(Self::MtsChanged),
+            _ => None,
+        }
+    }
+
+    fn act(self, katana: &mut Katana) {
+        match self {
+            Self::MtsChanged => {
+                let id = katana
+                    .mos()
+                    .into_iter()
+                    .find(|m| m.link.is_none() && m.status != katana_rules::MoStatus::Done)
+                    .map(|m| m.id.clone());
+                if let Some(id) = id {
+                    let _ = katana.set_status(&id, katana_rules::MoStatus::Done);
+                }
+            }
+        }
+    }
 }
 
 impl InProcess {
-    /// A new, empty world.
+    /// A new, empty world (with the bug [`PLANT_BUG_VAR`] plants, if set).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            planted: PlantedBug::from_env(),
+            ..Self::default()
+        }
     }
 
     /// Shopify as it is now.
@@ -306,9 +348,15 @@ impl InProcess {
         };
         let created = event == OrderEvent::Created;
         let plan = plan_for(id, order.as_ref(), created, &self.katana, &self.settings);
-        apply_plan(&mut self.katana, &plan, at).map_err(|e: KatanaError| {
+        let effects = apply_plan(&mut self.katana, &plan, at).map_err(|e: KatanaError| {
             StepError::Transport(format!("Katana refused a planned change: {e}"))
-        })
+        })?;
+        if let Some(bug) = self.planted
+            && !effects.is_empty()
+        {
+            bug.act(&mut self.katana);
+        }
+        Ok(effects)
     }
 }
 

@@ -225,3 +225,151 @@ fn run_on_both_transports() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("1 passed, 0 failed"), "{}", text(&out));
 }
+
+/// With a bug planted on purpose, `explore` fails, prints the repro line and the
+/// saved file; the file is small, `run` fails on it the same way, and passes it
+/// once the bug is gone.
+#[test]
+fn explore_finds_a_planted_bug_and_saves_a_small_file_run_fails_on() {
+    let dir = folder("planted", &[]);
+    let out = bin()
+        .env("KATANA_SIM_PLANT_BUG", "mts_changed")
+        .args(["explore", "--cases", "20", "--save"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(shown.contains("a bug is planted on purpose"), "{shown}");
+    let fail = shown
+        .lines()
+        .position(|l| l.starts_with("FAIL    case "))
+        .expect("a failure");
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(
+        lines[fail].ends_with(": invariant mts_untouched"),
+        "{shown}"
+    );
+    let case: u64 = lines[fail]["FAIL    case ".len()..]
+        .split(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        lines[fail + 1].trim(),
+        format!("katana-sim explore --seed 20261128 --case {case}")
+    );
+    let saved = dir.join(format!("seed-20261128-case-{case}.yaml"));
+    assert_eq!(
+        lines[fail + 2].trim(),
+        format!("saved: {}", saved.display())
+    );
+    let file = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        file.contains("katana-sim explore --seed 20261128")
+            && file.contains("invariant mts_untouched"),
+        "{file}"
+    );
+    let scenario = katana_sim::scenario::load_scenario(&saved).expect("a valid scenario");
+    assert_eq!(scenario.steps.len(), 1, "shrunk to one step:\n{file}");
+    assert_eq!(scenario.mos.len(), 1, "shrunk to one MO:\n{file}");
+    assert_eq!(scenario.orders.len(), 1, "shrunk to one order:\n{file}");
+
+    let replay = bin()
+        .env("KATANA_SIM_PLANT_BUG", "mts_changed")
+        .arg("run")
+        .arg(&saved)
+        .output()
+        .unwrap();
+    let replayed = text(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{replayed}");
+    assert!(
+        replayed.contains("invariant mts_untouched broken"),
+        "{replayed}"
+    );
+    let repro = bin()
+        .env("KATANA_SIM_PLANT_BUG", "mts_changed")
+        .args(["explore", "--case", &case.to_string(), "--save"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(repro.status.code(), Some(1), "{}", text(&repro));
+    assert!(text(&repro).contains(&format!("FAIL    case {case}: invariant mts_untouched")));
+
+    let fixed = bin().arg("run").arg(&saved).output().unwrap();
+    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed));
+}
+
+/// `--faults FILE` gives every case the faults of a `faults:` list; a bad file is
+/// an error naming the file, the place and the fix.
+#[test]
+fn explore_takes_a_fault_plan_file() {
+    let dir = folder(
+        "fault-plan",
+        &[
+            (
+                "plan.yaml",
+                "faults:\n  - { step: 1, fault: duplicate_webhook }\n  - { step: 2, fault: rest_429, count: 2 }\n",
+            ),
+            (
+                "bad.yaml",
+                "faults:\n  - { step: 1, fault: duplicate_webhok }\n",
+            ),
+        ],
+    );
+    let out = bin()
+        .args(["explore", "--cases", "4", "--transport", "both", "--faults"])
+        .arg(dir.join("plan.yaml"))
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains("faults planned: duplicate_webhook 4, rest_429 4"),
+        "{shown}"
+    );
+
+    let bad = bin()
+        .args(["explore", "--cases", "4", "--faults"])
+        .arg(dir.join("bad.yaml"))
+        .output()
+        .unwrap();
+    let shown = text(&bad);
+    assert_eq!(bad.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("bad.yaml:2:23: unknown fault `duplicate_webhok`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("did you mean `duplicate_webhook`?"),
+        "{shown}"
+    );
+}
+
+/// Not on a terminal, progress is a plain line every tenth of the cases, on
+/// stderr; the report on stdout is the same whatever the number of jobs.
+#[test]
+fn explore_prints_plain_progress_lines_and_the_same_report_with_any_jobs() {
+    let run = |jobs: &str| {
+        bin()
+            .args(["explore", "--cases", "100", "--jobs", jobs])
+            .output()
+            .unwrap()
+    };
+    let (one, three) = (run("1"), run("3"));
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one));
+    assert_eq!(one.stdout, three.stdout);
+    let progress = String::from_utf8_lossy(&three.stderr);
+    let lines: Vec<&str> = progress.lines().collect();
+    assert_eq!(lines.len(), 10, "{progress}");
+    assert!(
+        lines[0].starts_with("explore: 10/100 cases, "),
+        "{progress}"
+    );
+    assert!(
+        lines[9].starts_with("explore: 100/100 cases, "),
+        "{progress}"
+    );
+    assert!(lines[9].ends_with(", 0 failed"), "{progress}");
+}

@@ -60,7 +60,7 @@ pub struct Case {
 }
 
 /// How many faults `explore` plans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultPlan {
     /// None.
     None,
@@ -68,6 +68,9 @@ pub enum FaultPlan {
     Light,
     /// About one step in two gets one to three faults.
     Heavy,
+    /// These faults in every case (`--faults FILE`); those of steps a case does not
+    /// have are left out.
+    Fixed(Vec<FaultEntry>),
 }
 
 /// One fault of any kind, aimed at the first webhooks of a step.
@@ -120,18 +123,24 @@ fn paid_like(status: FinancialStatus) -> bool {
 impl Case {
     /// Case `index` of the run seeded with `seed`, with at most `max_steps` steps
     /// and the faults of `plan`.
-    pub fn generate_with(seed: u64, index: u64, max_steps: usize, plan: FaultPlan) -> Self {
+    pub fn generate_with(seed: u64, index: u64, max_steps: usize, plan: &FaultPlan) -> Self {
         let mut case = Self::generate(seed, index, max_steps);
-        if plan == FaultPlan::None {
-            return case;
-        }
+        let (percent, most) = match plan {
+            FaultPlan::None => return case,
+            FaultPlan::Fixed(faults) => {
+                case.faults = faults
+                    .iter()
+                    .filter(|f| f.step <= case.steps.len())
+                    .cloned()
+                    .collect();
+                return case;
+            }
+            FaultPlan::Light => (16, 1),
+            FaultPlan::Heavy => (50, 3),
+        };
         // A stream of its own, so the same case gets the same steps with any plan.
         let mut g = Gen::new(seed ^ 0x6661_756c_7473, index);
         for step in 1..=case.steps.len() {
-            let (percent, most) = match plan {
-                FaultPlan::Light => (16, 1),
-                _ => (50, 3),
-            };
             if !g.chance(percent) {
                 continue;
             }

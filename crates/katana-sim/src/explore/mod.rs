@@ -251,7 +251,7 @@ fn check(
         }
     }
     if config.check_determinism {
-        let again = Case::generate_with(case.seed, case.index, config.max_steps, config.faults);
+        let again = Case::generate_with(case.seed, case.index, config.max_steps, &config.faults);
         let text = |c: &Case| c.to_yaml(&description(c, None), &c.steps).0;
         let same_case = again == *case && text(&again) == text(case);
         let first = run_in_process(scenario, allow_refusals, None);
@@ -270,7 +270,7 @@ fn check(
 /// written as its file (refusals pinned), checked again that way, shrunk and
 /// returned with its text.
 pub fn run_case(config: &Config, index: u64, coverage: &mut Coverage) -> (Outcome, usize) {
-    let case = Case::generate_with(config.seed, index, config.max_steps, config.faults);
+    let case = Case::generate_with(config.seed, index, config.max_steps, &config.faults);
     let scenario = case.scenario(&description(&case, None), &case.steps);
     let steps = scenario.steps.len();
     coverage.checked_steps += steps as u64;
@@ -417,6 +417,105 @@ fn smaller(case: &Case) -> Vec<Case> {
         }
     }
     out
+}
+
+/// One case's result, as [`run_cases`] hands it over.
+#[derive(Debug)]
+pub struct CaseResult {
+    /// The case's number.
+    pub index: u64,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Steps run.
+    pub steps: usize,
+}
+
+/// Runs the cases of `config` (its shard, or its one case) on `jobs` threads, each
+/// case a world of its own, and hands every result to `each` on the calling
+/// thread, in case order whatever the threads do. `stop` is asked before each
+/// case is started: once it says yes, no case starts, and the cases started
+/// finish (so the cases run are always the first ones). Returns the coverage of
+/// the cases run.
+pub fn run_cases<E>(
+    config: &Config,
+    jobs: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    mut each: impl FnMut(CaseResult) -> Result<(), E>,
+) -> Result<Coverage, E> {
+    let numbers = case_numbers(config);
+    let mut coverage = Coverage::default();
+    if jobs <= 1 || numbers.len() <= 1 {
+        for &index in &numbers {
+            if stop() {
+                break;
+            }
+            let (outcome, steps) = run_case(config, index, &mut coverage);
+            each(CaseResult {
+                index,
+                outcome,
+                steps,
+            })?;
+        }
+        return Ok(coverage);
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel::<(usize, CaseResult)>();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.min(numbers.len()))
+            .map(|_| {
+                let send = send.clone();
+                let (next, numbers) = (&next, &numbers);
+                scope.spawn(move || {
+                    let mut mine = Coverage::default();
+                    loop {
+                        if stop() {
+                            break;
+                        }
+                        let at = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(&index) = numbers.get(at) else {
+                            break;
+                        };
+                        let (outcome, steps) = run_case(config, index, &mut mine);
+                        let result = CaseResult {
+                            index,
+                            outcome,
+                            steps,
+                        };
+                        if send.send((at, result)).is_err() {
+                            break;
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        drop(send);
+        // Results come in any order; hand them over in case order.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        let mut handed = Ok(());
+        for (at, result) in receive {
+            waiting.insert(at, result);
+            while let Some(result) = waiting.remove(&due) {
+                due += 1;
+                if handed.is_ok() {
+                    handed = each(result);
+                    if handed.is_err() {
+                        // Stop the workers: nothing more is wanted.
+                        next.store(usize::MAX / 2, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+        for worker in workers {
+            match worker.join() {
+                Ok(share) => coverage.merge(&share),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        handed
+    })?;
+    Ok(coverage)
 }
 
 /// The case numbers of a run (its shard, or one case).

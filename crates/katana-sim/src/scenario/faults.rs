@@ -121,6 +121,13 @@ const KEYS: [&str; 10] = [
 
 impl Cx<'_> {
     /// The `faults:` list of a scenario of `steps` steps.
+    /// A fault plan file: `faults:` alone, for steps up to 1,000,000.
+    pub(crate) fn fault_plan(&mut self, root: &Node) -> Option<Vec<FaultEntry>> {
+        let top = self.map(root, "the fault plan", &["faults"])?;
+        let list = self.req(&top, "faults", "the fault plan")?;
+        self.faults(list, 1_000_000)
+    }
+
     pub(crate) fn faults(&mut self, node: &Node, steps: usize) -> Option<Vec<FaultEntry>> {
         let items = self.seq(node, "`faults`")?;
         let mut out = Some(Vec::with_capacity(items.len()));

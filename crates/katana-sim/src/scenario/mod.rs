@@ -27,6 +27,7 @@ pub use ast::{
 };
 pub use diag::{Diagnostic, Diagnostics, Loc};
 pub use display::{Scalar, flow_map, some};
+pub use faults::FaultEntry;
 
 /// Largest scenario file accepted (1 MiB), checked before parsing.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -77,6 +78,53 @@ pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, Diagnostics> 
 /// Reads the scenario file at `path` (refusing files over [`MAX_FILE_BYTES`] before
 /// reading them whole), then parses and validates it.
 pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
+    parse_scenario(path, &read_text(path)?)
+}
+
+/// Parses a fault plan file: a `faults:` list as in a scenario (`explore --faults
+/// FILE` gives it to every case). Steps may go up to 1,000,000; a case leaves out
+/// the faults of steps it does not have.
+pub fn parse_fault_plan(path: &Path, text: &str) -> Result<Vec<FaultEntry>, Diagnostics> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(too_large(path, text.len()));
+    }
+    let root = match tree::build(text) {
+        Ok(Some(root)) if !yaml::is_null(&root) => root,
+        Ok(_) => {
+            let hint = Some("write `faults:` and a list of `{ step: N, fault: KIND }`".into());
+            return Err(Diagnostics::file(path, "the file is empty".into(), hint));
+        }
+        Err(e) => {
+            return Err(Diagnostics(vec![Diagnostic {
+                path: path.to_path_buf(),
+                loc: e.loc,
+                message: e.message,
+                hint: e.hint,
+            }]));
+        }
+    };
+    let mut cx = convert::Cx::new(path);
+    let faults = cx.fault_plan(&root);
+    let diags = cx.into_diagnostics();
+    match faults {
+        Some(f) if diags.is_empty() => Ok(f),
+        _ if diags.is_empty() => Err(Diagnostics::file(
+            path,
+            "the fault plan is invalid".into(),
+            None,
+        )),
+        _ => Err(Diagnostics(diags)),
+    }
+}
+
+/// Reads and parses the fault plan file at `path` ([`parse_fault_plan`]).
+pub fn load_fault_plan(path: &Path) -> Result<Vec<FaultEntry>, Diagnostics> {
+    parse_fault_plan(path, &read_text(path)?)
+}
+
+/// Reads a UTF-8 file of at most [`MAX_FILE_BYTES`], refusing a larger one before
+/// reading it whole.
+fn read_text(path: &Path) -> Result<String, Diagnostics> {
     let cannot_read =
         |e: std::io::Error| Diagnostics::file(path, format!("cannot read the file: {e}"), None);
     let file = std::fs::File::open(path).map_err(cannot_read)?;
@@ -107,7 +155,7 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
             hint: Some("save the file as UTF-8".into()),
         }])
     })?;
-    parse_scenario(path, &text)
+    Ok(text)
 }
 
 fn too_large(path: &Path, len: usize) -> Diagnostics {

@@ -641,9 +641,9 @@ fn drive(
 /// Builds a scenario's set-up: Shopify orders and their import, then delivery
 /// statuses and MOs. Returns the trace lines of the set-up.
 ///
-/// The orders are first created on a scratch store, one by one, so that an order
-/// Shopify would refuse fails the set-up at its own entry, with the same refusal
-/// whatever the transport.
+/// When Shopify refuses an order, the orders are created again on a scratch store,
+/// one by one, so that the set-up fails at the refused order's own entry, with the
+/// same refusal whatever the transport.
 fn setup(
     scenario: &Scenario,
     transport: &mut dyn Transport,
@@ -660,27 +660,26 @@ fn setup(
             reason,
         })
     };
-    let mut sorted: Vec<_> = scenario.orders.iter().collect();
-    sorted.sort_by_key(|o| o.order.id);
-    let mut scratch = Store::new();
-    for o in &sorted {
-        if let Err(e) = scratch.create_order(&o.order, at) {
-            let what = format!("shopify.orders: order {}", o.order.id);
-            return Err(fail(Some(o.loc), what, FailureReason::Setup(e.into())));
-        }
-    }
     let orders: Vec<NewOrder> = scenario.orders.iter().map(|o| o.order.clone()).collect();
     let mut out = match transport.setup_orders(&orders, settings, at) {
         Ok(effects) => TraceLine::effects(effects),
-        Err(StepError::Refused(r)) => {
-            return Err(fail(None, "shopify.orders".into(), FailureReason::Setup(r)));
-        }
-        Err(StepError::Transport(e)) => {
-            return Err(fail(
-                None,
-                "shopify.orders".into(),
-                FailureReason::Transport(e),
-            ));
+        Err(e) => {
+            // Which entry: the first Shopify refuses, created one by one on a
+            // scratch store, with the same refusal whatever the transport.
+            let mut sorted: Vec<_> = scenario.orders.iter().collect();
+            sorted.sort_by_key(|o| o.order.id);
+            let mut scratch = Store::new();
+            for o in &sorted {
+                if let Err(e) = scratch.create_order(&o.order, at) {
+                    let what = format!("shopify.orders: order {}", o.order.id);
+                    return Err(fail(Some(o.loc), what, FailureReason::Setup(e.into())));
+                }
+            }
+            let reason = match e {
+                StepError::Refused(r) => FailureReason::Setup(r),
+                StepError::Transport(t) => FailureReason::Transport(t),
+            };
+            return Err(fail(None, "shopify.orders".into(), reason));
         }
     };
     let katana_setup = on_katana(transport, |katana, _| {

@@ -15,6 +15,10 @@ use katana_sim::steps::edit::Edit;
 use katana_sync::Settings;
 use shopify_model::{FinancialStatus, NewLine, NewOrder};
 
+/// The allocator of the `katana-sim` binary, so the figures are the CLI's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

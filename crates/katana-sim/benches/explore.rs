@@ -33,6 +33,7 @@ fn config(cases: u64, transports: Transports, faults: FaultPlan) -> Config {
         shard: (1, 1),
         only_case: None,
         faults,
+        weights: None,
     }
 }
 

@@ -82,8 +82,12 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         cases: u64,
         /// At most this many steps per case.
-        #[arg(long, default_value_t = 12)]
+        #[arg(long, default_value_t = explore::DEFAULT_MAX_STEPS)]
         max_steps: usize,
+        /// How often each step kind is drawn, e.g. `edit=20,refund=0` (the others
+        /// keep their weights; `katana-sim docs steps` lists each step's).
+        #[arg(long, value_name = "STEP=N,...")]
+        weights: Option<String>,
         /// Where cases run: in process, over HTTP, or both (outcomes must agree).
         #[arg(long, value_enum, default_value_t = ExploreOn::InProcess)]
         transport: ExploreOn,
@@ -351,12 +355,7 @@ fn explore_run(
         report.steps += result.steps as u64;
         progress.suspend(|| -> anyhow::Result<()> {
             if print {
-                let case = explore::case::Case::generate_with(
-                    config.seed,
-                    k,
-                    config.max_steps,
-                    &config.faults,
-                );
+                let case = config.case(k);
                 if let Ok(p) = explore::case::prepare(&case, "explore case") {
                     write!(out, "# case {k}\n{}", p.text).context(STDOUT)?;
                 }
@@ -374,7 +373,7 @@ fn explore_run(
                         out,
                         "FAIL    case {k}: {}\n        {}\n        saved: {}",
                         finding.property,
-                        explore::repro(config.seed, k),
+                        explore::repro(config, k),
                         path.display()
                     )
                     .context(STDOUT)?;
@@ -384,7 +383,7 @@ fn explore_run(
                     report.failed.push((k, finding, path));
                 }
                 explore::Outcome::Invalid(e) => {
-                    writeln!(out, "INVALID case {k}: {}", explore::repro(config.seed, k))
+                    writeln!(out, "INVALID case {k}: {}", explore::repro(config, k))
                         .context(STDOUT)?;
                     for line in e.lines().take(12) {
                         writeln!(out, "        {line}").context(STDOUT)?;
@@ -557,6 +556,7 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             coverage,
             faults,
             jobs,
+            weights,
         } => {
             let seed = match seed.as_str() {
                 "random" => {
@@ -592,16 +592,20 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                     "none" => explore::case::FaultPlan::None,
                     "light" => explore::case::FaultPlan::Light,
                     "heavy" => explore::case::FaultPlan::Heavy,
-                    file => explore::case::FaultPlan::Fixed(
-                        katana_sim::scenario::load_fault_plan(std::path::Path::new(file)).map_err(
-                            |d| {
-                                anyhow::anyhow!(
-                                    "--faults takes none, light, heavy or a fault plan file:\n{d}"
-                                )
-                            },
-                        )?,
-                    ),
+                    file => explore::case::FaultPlan::Fixed {
+                        file: PathBuf::from(file),
+                        faults: katana_sim::scenario::load_fault_plan(std::path::Path::new(file))
+                            .map_err(|d| {
+                            anyhow::anyhow!(
+                                "--faults takes none, light, heavy or a fault plan file:\n{d}"
+                            )
+                        })?,
+                    },
                 },
+                weights: weights
+                    .map(|w| explore::Weights::parse(&w))
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("--weights: {e}"))?,
             };
             let jobs = jobs
                 .or_else(|| std::thread::available_parallelism().ok())

@@ -17,6 +17,7 @@ fn config(seed: u64, cases: u64, transports: Transports) -> Config {
         shard: (1, 1),
         only_case: None,
         faults: FaultPlan::None,
+        weights: None,
     }
 }
 
@@ -28,11 +29,11 @@ fn run(config: &Config) -> Coverage {
             Outcome::Passed(_) => {}
             Outcome::Failed { finding, text, .. } => panic!(
                 "{}: {}\n{}\n{text}",
-                explore::repro(config.seed, k),
+                explore::repro(config, k),
                 finding.property,
                 finding.detail
             ),
-            Outcome::Invalid(e) => panic!("{}: {e}", explore::repro(config.seed, k)),
+            Outcome::Invalid(e) => panic!("{}: {e}", explore::repro(config, k)),
         }
     }
     coverage
@@ -171,4 +172,77 @@ fn cases_run_at_once_give_the_same_results_in_order() {
     let (some, _) = collect(3, &after_ten);
     assert!(!some.is_empty() && some.len() < 40, "{}", some.len());
     assert_eq!(some[..], one[..some.len()], "the first cases, in order");
+}
+
+/// `--weights` changes how often each step kind is drawn; bad weights are refused
+/// with the fix.
+#[test]
+fn weights_choose_the_steps_and_bad_weights_are_refused() {
+    use katana_sim::explore::Weights;
+    let only_edits: String = katana_sim::steps::STEPS
+        .iter()
+        .filter(|s| s.weight > 0)
+        .map(|s| format!("{}={}", s.name, u32::from(s.name == "edit")))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut c = config(4, 30, Transports::InProcess);
+    c.weights = Some(Weights::parse(&only_edits).expect("valid"));
+    for k in 0..30 {
+        let case = c.case(k);
+        assert!(!case.steps.is_empty());
+        assert!(case.steps.iter().all(|s| s.name() == "edit"), "{case:?}");
+    }
+    run(&c);
+    // Unnamed steps keep their weights: the same cases as without `--weights`.
+    let same = Weights::parse("edit=10").expect("valid");
+    let mut d = config(4, 30, Transports::InProcess);
+    let plain: Vec<Case> = (0..30).map(|k| d.case(k)).collect();
+    d.weights = Some(same);
+    assert_eq!((0..30).map(|k| d.case(k)).collect::<Vec<_>>(), plain);
+
+    let err = Weights::parse("edti=3").unwrap_err();
+    assert!(err.contains("did you mean `edit`?"), "{err}");
+    assert!(Weights::parse("edit").unwrap_err().contains("step=weight"));
+    assert!(Weights::parse("edit=x").unwrap_err().contains("0 to 1000"));
+    assert!(
+        Weights::parse("edit=1001")
+            .unwrap_err()
+            .contains("0 to 1000")
+    );
+    assert!(
+        Weights::parse("expect=3")
+            .unwrap_err()
+            .contains("not a step explore draws")
+    );
+    let all_zero: String = katana_sim::steps::STEPS
+        .iter()
+        .filter(|s| s.weight > 0)
+        .map(|s| format!("{}=0", s.name))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        Weights::parse(&all_zero)
+            .unwrap_err()
+            .contains("every weight is 0")
+    );
+}
+
+/// The repro line names every option that shapes the case, so it replays the
+/// same case.
+#[test]
+fn the_repro_line_names_the_options_that_shape_the_case() {
+    let mut c = config(9, 10, Transports::InProcess);
+    assert_eq!(
+        explore::repro(&c, 3),
+        "katana-sim explore --seed 9 --case 3"
+    );
+    c.max_steps = 25;
+    c.transports = Transports::Both;
+    c.faults = FaultPlan::Heavy;
+    c.weights = Some(katana_sim::explore::Weights::parse("edit=20").unwrap());
+    c.check_determinism = true;
+    assert_eq!(
+        explore::repro(&c, 3),
+        "katana-sim explore --seed 9 --case 3 --max-steps 25 --transport both --faults heavy --weights edit=20 --check-determinism"
+    );
 }

@@ -65,3 +65,34 @@ f.yaml:8:23: unknown fault `drop_webbook`
 f.yaml:9:40: `count` is too large: 9 (at most 4)"
     );
 }
+
+/// THROTTLED answers of one step add up: more than a client retries is refused at
+/// the entry that goes past it (explore found a heavy plan stacking three).
+#[test]
+fn throttled_answers_of_a_step_add_up() {
+    let text = "\
+description: x
+shopify:
+  orders: [{ id: 1, lines: [{ id: 2, sku: S, quantity: 1 }] }]
+steps:
+  - edit: { order: 1, line: 2, quantity: 2 }
+  - edit: { order: 1, line: 2, quantity: 3 }
+faults:
+  - { step: 1, fault: graphql_throttled, count: 2 }
+  - { step: 2, fault: graphql_throttled, count: 4 }
+  - { step: 1, fault: graphql_throttled, count: 2 }
+  - { step: 1, fault: graphql_throttled }
+";
+    assert_eq!(
+        parse_scenario(Path::new("f.yaml"), text)
+            .unwrap_err()
+            .to_string(),
+        "\
+f.yaml:11:5: the graphql_throttled faults of step 1 add up to 5 THROTTLED answers in a row; a client tries a call again at most 4 times
+  hint: give step 1 at most 4 in all, or spread them over steps"
+    );
+    let within = text.replace("  - { step: 1, fault: graphql_throttled }\n", "");
+    let scenario = parse_scenario(Path::new("f.yaml"), &within).expect("4 per step is fine");
+    let mut http = katana_sim::http::Http::start(katana_sim::runner::DEFAULT_START).unwrap();
+    katana_sim::runner::run_with(&scenario, &mut http).expect("retried through");
+}

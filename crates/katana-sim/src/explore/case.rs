@@ -16,7 +16,7 @@ use shopify_model::{FinancialStatus, NewLine, NewOrder};
 use super::generator::{Gen, GenLine, GenOrder};
 use crate::runner::{self, InProcess, Observe};
 use crate::scenario::display::OrderYaml;
-use crate::scenario::faults::FaultEntry;
+use crate::scenario::faults::{FaultEntry, MAX_FAULT_COUNT};
 use crate::scenario::{
     DeliverySetup, Loc, MoKind, MoSetup, OrderSetup, Scalar, Scenario, SettingsPatch, StepEntry,
     parse_scenario,
@@ -68,9 +68,14 @@ pub enum FaultPlan {
     Light,
     /// About one step in two gets one to three faults.
     Heavy,
-    /// These faults in every case (`--faults FILE`); those of steps a case does not
-    /// have are left out.
-    Fixed(Vec<FaultEntry>),
+    /// The faults of a file in every case (`--faults FILE`); those of steps a case
+    /// does not have are left out.
+    Fixed {
+        /// The file, as given (for the repro line).
+        file: PathBuf,
+        /// Its faults.
+        faults: Vec<FaultEntry>,
+    },
 }
 
 /// One fault of any kind, aimed at the first webhooks of a step.
@@ -124,10 +129,22 @@ impl Case {
     /// Case `index` of the run seeded with `seed`, with at most `max_steps` steps
     /// and the faults of `plan`.
     pub fn generate_with(seed: u64, index: u64, max_steps: usize, plan: &FaultPlan) -> Self {
-        let mut case = Self::generate(seed, index, max_steps);
+        Self::generate_weighted(seed, index, max_steps, plan, None)
+    }
+
+    /// [`Case::generate_with`], with the steps drawn with `weights` (one per entry of
+    /// the step list; `None`: each step's own `WEIGHT`).
+    pub fn generate_weighted(
+        seed: u64,
+        index: u64,
+        max_steps: usize,
+        plan: &FaultPlan,
+        weights: Option<&[u32]>,
+    ) -> Self {
+        let mut case = Self::generate_steps(seed, index, max_steps, weights);
         let (percent, most) = match plan {
             FaultPlan::None => return case,
-            FaultPlan::Fixed(faults) => {
+            FaultPlan::Fixed { faults, .. } => {
                 case.faults = faults
                     .iter()
                     .filter(|f| f.step <= case.steps.len())
@@ -144,8 +161,17 @@ impl Case {
             if !g.chance(percent) {
                 continue;
             }
+            let mut throttled = 0;
             for _ in 0..1 + g.below(most) {
                 let fault = any_fault(&mut g);
+                // THROTTLED answers of a step add up; a client retries a call at
+                // most MAX_FAULT_COUNT times (the check refuses more).
+                if let Fault::GraphqlThrottled { count } = fault {
+                    throttled += count;
+                    if throttled > MAX_FAULT_COUNT {
+                        continue;
+                    }
+                }
                 case.faults.push(FaultEntry { step, fault });
             }
         }
@@ -154,6 +180,11 @@ impl Case {
 
     /// Case `index` of the run seeded with `seed`, with at most `max_steps` steps.
     pub fn generate(seed: u64, index: u64, max_steps: usize) -> Self {
+        Self::generate_steps(seed, index, max_steps, None)
+    }
+
+    fn generate_steps(seed: u64, index: u64, max_steps: usize, weights: Option<&[u32]>) -> Self {
+        let weight = |i: usize| u64::from(weights.map_or(STEPS[i].weight, |w| w[i]));
         let mut g = Gen::new(seed, index);
         let settings = SettingsPatch {
             sync_order_changes: Some(!g.chance(15)),
@@ -247,20 +278,23 @@ impl Case {
             g.mos.push(id.clone());
             mos.push((id, kind, status));
         }
-        let total: u64 = STEPS.iter().map(|s| u64::from(s.weight)).sum();
+        let total: u64 = (0..STEPS.len()).map(weight).sum();
         let mut steps = Vec::new();
         for _ in 0..1 + g.below(max_steps.max(1) as u64) {
             for _attempt in 0..10 {
                 let mut roll = g.below(total);
-                let Some(kind) = STEPS.iter().find(|s| {
-                    let w = u64::from(s.weight);
-                    if roll < w {
-                        true
-                    } else {
-                        roll -= w;
-                        false
-                    }
-                }) else {
+                let Some(kind) = (0..STEPS.len())
+                    .find(|&i| {
+                        let w = weight(i);
+                        if roll < w {
+                            true
+                        } else {
+                            roll -= w;
+                            false
+                        }
+                    })
+                    .map(|i| &STEPS[i])
+                else {
                     break;
                 };
                 if let Some(step) = (kind.generate)(&mut g) {

@@ -120,7 +120,6 @@ const KEYS: [&str; 10] = [
 ];
 
 impl Cx<'_> {
-    /// The `faults:` list of a scenario of `steps` steps.
     /// A fault plan file: `faults:` alone, for steps up to 1,000,000.
     pub(crate) fn fault_plan(&mut self, root: &Node) -> Option<Vec<FaultEntry>> {
         let top = self.map(root, "the fault plan", &["faults"])?;
@@ -128,11 +127,34 @@ impl Cx<'_> {
         self.faults(list, 1_000_000)
     }
 
+    /// The `faults:` list of a scenario of `steps` steps.
     pub(crate) fn faults(&mut self, node: &Node, steps: usize) -> Option<Vec<FaultEntry>> {
         let items = self.seq(node, "`faults`")?;
         let mut out = Some(Vec::with_capacity(items.len()));
+        // THROTTLED answers of one step add up, and the client tries a call again
+        // at most MAX_FAULT_COUNT times.
+        let mut throttled: std::collections::BTreeMap<usize, u32> = Default::default();
         for item in items {
-            let entry = self.fault(item, steps);
+            let mut entry = self.fault(item, steps);
+            if let Some(FaultEntry {
+                step,
+                fault: Fault::GraphqlThrottled { count },
+            }) = &entry
+            {
+                let total = throttled.entry(*step).or_default();
+                *total += count;
+                if *total > MAX_FAULT_COUNT {
+                    let msg = format!(
+                        "the graphql_throttled faults of step {step} add up to {total} THROTTLED \
+                         answers in a row; a client tries a call again at most {MAX_FAULT_COUNT} times"
+                    );
+                    let hint = Some(format!(
+                        "give step {step} at most {MAX_FAULT_COUNT} in all, or spread them over steps"
+                    ));
+                    self.err(item.loc, msg, hint);
+                    entry = None;
+                }
+            }
             super::convert::push_or_fail(&mut out, entry);
         }
         out

@@ -46,6 +46,8 @@ pub struct Http {
     http: reqwest::Client,
     /// Deliveries already checked, so each step checks only its own.
     checked_deliveries: usize,
+    /// Injected faults already reported, so each step reports only its own.
+    injected_seen: usize,
 }
 
 /// A refusal's message as Shopify sent it, read back into shopify-model's typed
@@ -126,6 +128,7 @@ impl Http {
             server: Some(server),
             http: reqwest::Client::new(),
             checked_deliveries: 0,
+            injected_seen: 0,
         })
     }
 
@@ -343,6 +346,17 @@ impl Transport for Http {
 
     fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
         self.mock.order(id).ok()
+    }
+
+    fn injected_faults(&mut self) -> Vec<String> {
+        let all = self.mock.injected_faults();
+        let new: Vec<String> = all
+            .iter()
+            .skip(self.injected_seen)
+            .map(ToString::to_string)
+            .collect();
+        self.injected_seen = all.len();
+        new
     }
 
     fn arm_faults(&mut self, faults: &[shopify_mock::Fault]) {

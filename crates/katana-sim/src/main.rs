@@ -195,7 +195,7 @@ impl Transport {
                 let http = Transport::Http.run(scenario);
                 let text =
                     |r: &Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>>| match r {
-                        Ok(s) => s.to_yaml(),
+                        Ok(s) => s.outcome_yaml(),
                         Err(f) => format!("FAIL\n{f}\n"),
                     };
                 let (a, b) = (text(&in_process), text(&http));

@@ -267,6 +267,12 @@ pub trait Transport {
     /// Arms the faults of the next step (none: disarms). In process there is no
     /// wire: nothing to act on.
     fn arm_faults(&mut self, _faults: &[shopify_mock::Fault]) {}
+
+    /// The faults injected on the wire since the last call, one line each, in the
+    /// order they happened. In process: none.
+    fn injected_faults(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The in-process transport: a shopify-model `Store`, and the sync called directly
@@ -541,8 +547,13 @@ pub fn run_observed(
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
 ) -> Result<Snapshot, Box<Failure>> {
-    let trace = drive(scenario, transport, observe, true)?;
-    on_katana(transport, |katana, _| Snapshot::of(scenario, katana, trace)).map_err(|reason| {
+    let (trace, injected) = drive(scenario, transport, observe, true)?;
+    on_katana(transport, |katana, _| {
+        let mut snapshot = Snapshot::of(scenario, katana, trace);
+        snapshot.injected_faults = injected;
+        snapshot
+    })
+    .map_err(|reason| {
         Box::new(Failure {
             path: scenario.path.clone(),
             step: scenario.steps.len(),
@@ -563,14 +574,27 @@ pub fn run_unrecorded(
     drive(scenario, transport, observe, false).map(drop)
 }
 
-/// Runs the set-up and every step, checking the invariants after each; the trace
-/// when `record`.
+/// Runs the set-up and every step, checking the invariants after each; when
+/// `record`, the trace and the faults injected on the wire, by step.
 fn drive(
     scenario: &Scenario,
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
     record: bool,
-) -> Result<Vec<TraceEntry>, Box<Failure>> {
+) -> Result<(Vec<TraceEntry>, Vec<String>), Box<Failure>> {
+    let mut injected = Vec::new();
+    let mut note_injected = |transport: &mut dyn Transport, step: usize| {
+        if record {
+            let what = if step == 0 {
+                "set-up".to_string()
+            } else {
+                format!("step {step}")
+            };
+            for line in transport.injected_faults() {
+                injected.push(format!("{what}: {line}"));
+            }
+        }
+    };
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let faults_of = |step: usize| -> Vec<shopify_mock::Fault> {
         scenario
@@ -596,6 +620,7 @@ fn drive(
             reason,
         }));
     }
+    note_injected(transport, 0);
     let mut trace = Vec::new();
     if record {
         trace.push(TraceEntry::new(0, start, "set-up".to_string(), setup_lines));
@@ -630,12 +655,13 @@ fn drive(
             }
             other => other.map_err(fail)?,
         };
+        note_injected(transport, number);
         check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
         if record {
             trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
         }
     }
-    Ok(trace)
+    Ok((trace, injected))
 }
 
 /// Builds a scenario's set-up: Shopify orders and their import, then delivery

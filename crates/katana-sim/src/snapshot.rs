@@ -32,6 +32,11 @@ pub struct Snapshot {
     /// over HTTP; the rest of the snapshot is the same as without them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<String>,
+    /// What the mock Shopify server really injected, by step, over HTTP (a planned
+    /// fault that found nothing to act on is listed as unused). Transports and
+    /// fault-free runs are compared without it ([`Snapshot::outcome_yaml`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub injected_faults: Vec<String>,
 }
 
 /// A sales order in the snapshot.
@@ -250,7 +255,21 @@ impl Snapshot {
             mo_details,
             trace,
             faults: scenario.faults.iter().map(ToString::to_string).collect(),
+            injected_faults: Vec::new(),
         }
+    }
+
+    /// The snapshot as transports must agree on it: [`Snapshot::to_yaml`] without
+    /// the faults injected on the wire (only a run over HTTP has any).
+    pub fn outcome_yaml(&self) -> String {
+        if self.injected_faults.is_empty() {
+            return self.to_yaml();
+        }
+        Snapshot {
+            injected_faults: Vec::new(),
+            ..self.clone()
+        }
+        .to_yaml()
     }
 
     /// The snapshot as the YAML document stored under `snapshots/` and printed by `show`.

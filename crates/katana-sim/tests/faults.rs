@@ -16,9 +16,19 @@ fn every_fault_is_injected_and_changes_nothing() {
     let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scenario.faults.len(), 12);
     let mut http = Http::start(DEFAULT_START).expect("servers start");
-    let faulted = runner::run_with(&scenario, &mut http)
-        .unwrap_or_else(|f| panic!("{f}"))
-        .to_yaml();
+    let snapshot = runner::run_with(&scenario, &mut http).unwrap_or_else(|f| panic!("{f}"));
+    // The trace lists what was injected, by step, and the comparison leaves it out.
+    assert!(
+        snapshot.injected_faults.len() >= 12
+            && snapshot
+                .injected_faults
+                .iter()
+                .all(|l| l.starts_with("step ")),
+        "{:?}",
+        snapshot.injected_faults
+    );
+    assert!(snapshot.to_yaml().contains("\ninjected_faults:\n"));
+    let faulted = snapshot.outcome_yaml();
     let injected = http.mock().injected_faults();
     let unused: Vec<String> = injected
         .iter()

@@ -36,12 +36,12 @@ fn same_over_both(name: &str, file: &Path) -> Result<(), Failed> {
     let scenario = load_scenario(file).map_err(|d| d.to_string())?;
     let in_process = runner::run(&scenario)
         .map_err(|f| format!("in process: {f}"))?
-        .to_yaml();
+        .outcome_yaml();
     let mut http = Http::start(scenario.start.unwrap_or(DEFAULT_START))
         .map_err(|e| format!("{name}: the HTTP transport did not start: {e:?}"))?;
     let over_http = runner::run_with(&scenario, &mut http)
         .map_err(|f| format!("over HTTP: {f}"))?
-        .to_yaml();
+        .outcome_yaml();
     if in_process == over_http {
         return Ok(());
     }

@@ -37,10 +37,11 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// What `show` prints for a scenario: its snapshot document, or its failure report.
+/// What `show` prints for a scenario: its snapshot document (without the faults
+/// injected on the wire, which only HTTP has), or its failure report.
 fn outcome(result: Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>>) -> String {
     match result {
-        Ok(snapshot) => snapshot.to_yaml(),
+        Ok(snapshot) => snapshot.outcome_yaml(),
         Err(failure) => format!("FAIL\n{failure}\n"),
     }
 }

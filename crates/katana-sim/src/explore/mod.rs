@@ -221,7 +221,7 @@ fn description(config: &Config, case: &Case, finding: Option<&Finding>) -> Strin
 /// The outcome of a run as `show` prints it: the snapshot, or the failure report.
 fn outcome_text(result: &Result<Snapshot, Box<runner::Failure>>) -> String {
     match result {
-        Ok(s) => s.to_yaml(),
+        Ok(s) => s.outcome_yaml(),
         Err(f) => format!("FAIL\n{f}\n"),
     }
 }

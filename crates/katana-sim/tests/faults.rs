@@ -106,3 +106,41 @@ f.yaml:11:5: the graphql_throttled faults of step 1 add up to 5 THROTTLED answer
     let mut http = katana_sim::http::Http::start(katana_sim::runner::DEFAULT_START).unwrap();
     katana_sim::runner::run_with(&scenario, &mut http).expect("retried through");
 }
+
+/// A fault plan file (`explore --faults FILE`) is a `faults:` list alone; what is
+/// wrong in it is located, with the fix.
+#[test]
+fn a_fault_plan_file_is_read_and_checked() {
+    use katana_sim::scenario::parse_fault_plan;
+    let plan = parse_fault_plan(
+        Path::new("plan.yaml"),
+        "faults:\n  - { step: 40, fault: drop_webhook }\n  - { step: 2, fault: rest_5xx, count: 3 }\n",
+    )
+    .expect("valid");
+    assert_eq!(plan.len(), 2);
+    assert_eq!((plan[0].step, plan[0].kind()), (40, "drop_webhook"));
+    let err = |text: &str| {
+        parse_fault_plan(Path::new("plan.yaml"), text)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(""),
+        "plan.yaml: the file is empty\n  hint: write `faults:` and a list of `{ step: N, fault: KIND }`"
+    );
+    assert!(
+        err("fautls: []\n").contains("plan.yaml:1:1: unknown key `fautls`"),
+        "{}",
+        err("fautls: []\n")
+    );
+    assert!(
+        err("faults:\n  - { step: 1 }\n").contains("plan.yaml:2:5"),
+        "{}",
+        err("faults:\n  - { step: 1 }\n")
+    );
+    assert!(
+        err("faults: [").starts_with("plan.yaml:"),
+        "{}",
+        err("faults: [")
+    );
+}

@@ -40,37 +40,46 @@ pub const MAX_DIAGNOSTICS: usize = 100;
 
 /// Parses and validates the scenario `text`, read from `path` (used in messages only).
 pub fn parse_scenario(path: &Path, text: &str) -> Result<Scenario, Diagnostics> {
+    let empty = "a scenario needs at least `description:`, and `steps:` to do something";
+    let root = document(path, text, empty)?;
+    convert_with(path, "the scenario is invalid", |cx| cx.scenario(&root))
+}
+
+/// The YAML document of `text` as a tree; the problem, located, when it is too
+/// large, not YAML, or empty (`empty` is the hint then).
+fn document(path: &Path, text: &str, empty: &str) -> Result<std::rc::Rc<tree::Node>, Diagnostics> {
     if text.len() > MAX_FILE_BYTES {
         return Err(too_large(path, text.len()));
     }
-    let root = match tree::build(text) {
-        Ok(Some(root)) => root,
-        Ok(None) => return Err(empty(path)),
-        Err(e) => {
-            return Err(Diagnostics(vec![Diagnostic {
-                path: path.to_path_buf(),
-                loc: e.loc,
-                message: e.message,
-                hint: e.hint,
-            }]));
-        }
-    };
-    if yaml::is_null(&root) {
-        return Err(empty(path));
+    match tree::build(text) {
+        Ok(Some(root)) if !yaml::is_null(&root) => Ok(root),
+        Ok(_) => Err(Diagnostics::file(
+            path,
+            "the file is empty".into(),
+            Some(empty.into()),
+        )),
+        Err(e) => Err(Diagnostics(vec![Diagnostic {
+            path: path.to_path_buf(),
+            loc: e.loc,
+            message: e.message,
+            hint: e.hint,
+        }])),
     }
+}
+
+/// Runs a conversion and returns its value, or every problem it recorded.
+fn convert_with<T>(
+    path: &Path,
+    invalid: &str,
+    convert: impl FnOnce(&mut convert::Cx<'_>) -> Option<T>,
+) -> Result<T, Diagnostics> {
     let mut cx = convert::Cx::new(path);
-    let scenario = cx.scenario(&root);
+    let value = convert(&mut cx);
     let diags = cx.into_diagnostics();
-    match scenario {
-        Some(s) if diags.is_empty() => Ok(s),
-        _ if diags.is_empty() => {
-            // Every failed conversion records why; keep a message rather than a panic if not.
-            Err(Diagnostics::file(
-                path,
-                "the scenario is invalid".into(),
-                None,
-            ))
-        }
+    match value {
+        Some(v) if diags.is_empty() => Ok(v),
+        // Every failed conversion records why; keep a message rather than a panic if not.
+        _ if diags.is_empty() => Err(Diagnostics::file(path, invalid.into(), None)),
         _ => Err(Diagnostics(diags)),
     }
 }
@@ -85,36 +94,9 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, Diagnostics> {
 /// FILE` gives it to every case). Steps may go up to 1,000,000; a case leaves out
 /// the faults of steps it does not have.
 pub fn parse_fault_plan(path: &Path, text: &str) -> Result<Vec<FaultEntry>, Diagnostics> {
-    if text.len() > MAX_FILE_BYTES {
-        return Err(too_large(path, text.len()));
-    }
-    let root = match tree::build(text) {
-        Ok(Some(root)) if !yaml::is_null(&root) => root,
-        Ok(_) => {
-            let hint = Some("write `faults:` and a list of `{ step: N, fault: KIND }`".into());
-            return Err(Diagnostics::file(path, "the file is empty".into(), hint));
-        }
-        Err(e) => {
-            return Err(Diagnostics(vec![Diagnostic {
-                path: path.to_path_buf(),
-                loc: e.loc,
-                message: e.message,
-                hint: e.hint,
-            }]));
-        }
-    };
-    let mut cx = convert::Cx::new(path);
-    let faults = cx.fault_plan(&root);
-    let diags = cx.into_diagnostics();
-    match faults {
-        Some(f) if diags.is_empty() => Ok(f),
-        _ if diags.is_empty() => Err(Diagnostics::file(
-            path,
-            "the fault plan is invalid".into(),
-            None,
-        )),
-        _ => Err(Diagnostics(diags)),
-    }
+    let empty = "write `faults:` and a list of `{ step: N, fault: KIND }`";
+    let root = document(path, text, empty)?;
+    convert_with(path, "the fault plan is invalid", |cx| cx.fault_plan(&root))
 }
 
 /// Reads and parses the fault plan file at `path` ([`parse_fault_plan`]).
@@ -165,13 +147,5 @@ fn too_large(path: &Path, len: usize) -> Diagnostics {
         path,
         message,
         Some("split it into smaller scenarios".into()),
-    )
-}
-
-fn empty(path: &Path) -> Diagnostics {
-    Diagnostics::file(
-        path,
-        "the file is empty".into(),
-        Some("a scenario needs at least `description:`, and `steps:` to do something".into()),
     )
 }

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 pub struct BucketConfig {
     /// How much the bucket holds (REST: calls, 40 by default; GraphQL: cost points, 1000).
     pub size: f64,
-    /// How much leaks out per second (REST: 2 calls; GraphQL: 50 points).
+    /// How much leaks out per second (REST: 2 calls; GraphQL: 100 points).
     pub leak_per_second: f64,
 }
 
@@ -19,10 +19,11 @@ impl BucketConfig {
         size: 40.0,
         leak_per_second: 2.0,
     };
-    /// Shopify's GraphQL bucket for a standard plan: 1000 points, restoring 50 per second.
+    /// Shopify's GraphQL bucket for a standard plan: 1000 points, restoring 100 per
+    /// second (Shopify's documented standard rate).
     pub const GRAPHQL: BucketConfig = BucketConfig {
         size: 1000.0,
-        leak_per_second: 50.0,
+        leak_per_second: 100.0,
     };
 }
 

@@ -36,8 +36,12 @@ pub struct MockConfig {
     pub shop_domain: String,
     /// The REST bucket (calls).
     pub rest_bucket: BucketConfig,
-    /// The GraphQL bucket (cost points).
+    /// The GraphQL bucket (cost points): 1000 points restoring 100 per second by default.
     pub graphql_bucket: BucketConfig,
+    /// The single query max cost: a query whose requested cost is over it (or over
+    /// the GraphQL bucket's size, when that is smaller) is refused whole with
+    /// `MAX_COST_EXCEEDED` and takes nothing from the bucket. Default 1000 (Shopify's).
+    pub graphql_max_cost: f64,
     /// Webhook timeout, retries and backoff.
     pub webhooks: WebhookConfig,
     /// Where "now" comes from: timestamps and the buckets.
@@ -55,6 +59,7 @@ impl Default for MockConfig {
             shop_domain: "mock-shop.myshopify.com".to_owned(),
             rest_bucket: BucketConfig::REST,
             graphql_bucket: BucketConfig::GRAPHQL,
+            graphql_max_cost: 1000.0,
             webhooks: WebhookConfig::default(),
             clock: Arc::new(SystemClock),
             request_log: None,
@@ -71,6 +76,7 @@ impl std::fmt::Debug for MockConfig {
             .field("shop_domain", &self.shop_domain)
             .field("rest_bucket", &self.rest_bucket)
             .field("graphql_bucket", &self.graphql_bucket)
+            .field("graphql_max_cost", &self.graphql_max_cost)
             .field("webhooks", &self.webhooks)
             .field("clock", &self.clock)
             .field("request_log", &self.request_log.is_some())

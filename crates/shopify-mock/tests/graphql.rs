@@ -798,7 +798,7 @@ async fn rest_and_graphql_show_the_same_state() {
 async fn responses_carry_the_cost_and_the_bucket_throttles() {
     let h = harness_with(|c| {
         c.graphql_bucket = BucketConfig {
-            size: 25.0,
+            size: 30.0,
             leak_per_second: 5.0,
         }
     })
@@ -806,13 +806,13 @@ async fn responses_carry_the_cost_and_the_bucket_throttles() {
     h.mock.seed_orders(&[order(1, &[(1, "A", 1, 0)])]).unwrap();
     let q = r#"{ order(id: "gid://shopify/Order/1") { id lineItems(first: 5) { nodes { id } } } }"#;
     let a = h.graphql(q, json!({})).await;
-    // order + lineItems + nodes: 3 objects.
+    // order (1) + lineItems(first: 5) (2 + 5 × 1): 8 (tests/graphql_cost.rs has more).
     let cost = &a.body["extensions"]["cost"];
-    assert_eq!(cost["requestedQueryCost"], 3.0);
-    assert_eq!(cost["actualQueryCost"], 3.0);
+    assert_eq!(cost["requestedQueryCost"], 8.0);
+    assert_eq!(cost["actualQueryCost"], 8.0);
     assert_eq!(
         cost["throttleStatus"],
-        json!({"maximumAvailable": 25.0, "currentlyAvailable": 22.0, "restoreRate": 5.0})
+        json!({"maximumAvailable": 30.0, "currentlyAvailable": 22.0, "restoreRate": 5.0})
     );
     // Two mutations: 10 each.
     let m = h

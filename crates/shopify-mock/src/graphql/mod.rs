@@ -14,7 +14,9 @@
 //! - `edits.rs`: `orderEditBegin`, `orderEditSetQuantity`, `orderEditAddVariant`,
 //!   `orderEditCommit` over the edit sessions of `state.rs`; `CalculatedOrder`.
 //! - `refunds.rs`: `refundCreate`, its input and payload types.
-//! - `cost.rs`: the query cost and the cost bucket's answer.
+//! - `cost.rs`: the query cost (Shopify's requested cost, fragments and aliases
+//!   expanded), the limits that refuse a query before it runs
+//!   (`MAX_COST_EXCEEDED`), and the cost bucket's answer (`THROTTLED`).
 
 mod cost;
 mod edits;
@@ -24,7 +26,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, OutputType, Schema};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -46,18 +48,31 @@ type MockSchema = Schema<orders::QueryRoot, MutationRoot, EmptySubscription>;
 /// The GraphQL Admin API: its schema, built once per mock.
 pub(crate) struct Api {
     schema: MockSchema,
+    cost: cost::CostModel,
 }
 
 impl Api {
     /// Builds the schema.
     pub(crate) fn new() -> Self {
+        // async-graphql's own limits are the second line: `cost.rs` refuses first,
+        // in Shopify's shape, and before async-graphql's validation (whose
+        // complexity and depth visitors expand every fragment spread) runs.
         let schema = Schema::build(
             orders::QueryRoot,
             MutationRoot::default(),
             EmptySubscription,
         )
+        .limit_depth(cost::MAX_DEPTH as usize)
+        .limit_recursive_depth(cost::MAX_NESTING as usize + 2)
+        .limit_complexity(cost::MAX_SELECTIONS as usize)
+        .limit_directives(cost::MAX_DIRECTIVES)
         .finish();
-        Self { schema }
+        let cost = cost::CostModel::new(
+            &schema.sdl(),
+            &orders::QueryRoot::type_name(),
+            &MutationRoot::type_name(),
+        );
+        Self { schema, cost }
     }
 
     /// Answers `POST graphql.json` (a JSON body with `query`, or the query itself
@@ -69,7 +84,7 @@ impl Api {
                 &json!({"errors": {"query": "Required parameter missing or invalid"}}),
             )
         };
-        let request: async_graphql::Request = match serde_json::from_slice::<Value>(body) {
+        let mut request: async_graphql::Request = match serde_json::from_slice::<Value>(body) {
             Ok(v) if v.get("query").is_some_and(Value::is_string) => {
                 match serde_json::from_value(v) {
                     Ok(r) => r,
@@ -83,22 +98,44 @@ impl Api {
                 _ => return missing(),
             },
         };
-        let cost = cost::query_cost(&request.query, request.operation_name.as_deref());
-        // A `GraphqlThrottled` fault answers THROTTLED without touching the bucket.
-        let forced = core.lock().armed.take_graphql();
-        if forced {
-            core.faults.push(InjectedFault::GraphqlThrottled);
-        }
-        let throttled = forced || !cost::admit(core, cost, now);
-        let mut response = if throttled {
-            cost::throttled()
+        // The query's cost, or why it is refused before it runs: a refusal takes
+        // nothing from the bucket and leaves an armed fault for the next query.
+        let assessed = if cost::brackets_too_deep(&request.query) {
+            Err(cost::Refusal::TooNested)
         } else {
-            let request = request.data(core.clone());
-            futures::executor::block_on(self.schema.execute(request))
+            match async_graphql::parser::parse_query(&request.query) {
+                Ok(doc) => {
+                    let operation = request.operation_name.as_deref();
+                    let max = cost::max_cost(core);
+                    let assessed = self.cost.assess(&doc, operation, &request.variables, max);
+                    // Parsed once: the executor takes this document.
+                    request.set_parsed_query(doc);
+                    assessed
+                }
+                // The executor reports the syntax error.
+                Err(_) => Ok(1),
+            }
+        };
+        let (mut response, requested, ran) = match assessed {
+            Err(refusal) => (refusal.response(), refusal.cost(), false),
+            Ok(cost) => {
+                // A `GraphqlThrottled` fault answers THROTTLED without touching the bucket.
+                let forced = core.lock().armed.take_graphql();
+                if forced {
+                    core.faults.push(InjectedFault::GraphqlThrottled);
+                }
+                if forced || !cost::admit(core, cost, now) {
+                    (cost::throttled(), Some(cost), false)
+                } else {
+                    let request = request.data(core.clone());
+                    let response = futures::executor::block_on(self.schema.execute(request));
+                    (response, Some(cost), true)
+                }
+            }
         };
         response.extensions.insert(
             "cost".to_owned(),
-            async_graphql::Value::from_json(cost::extension(core, cost, throttled, now))
+            async_graphql::Value::from_json(cost::extension(core, requested, ran, now))
                 .expect("JSON converts"),
         );
         let body = serde_json::to_value(&response).expect("a GraphQL response serialises");

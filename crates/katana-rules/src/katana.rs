@@ -72,6 +72,13 @@ pub enum SoChange {
         /// Shopify order id.
         order: OrderId,
     },
+    /// The payment of an order Katana waited for was captured, but the order no
+    /// longer qualifies for import: Katana stops waiting, and the order stays out
+    /// for good (rules.md §3b).
+    StopAwaitingPayment {
+        /// Shopify order id.
+        order: OrderId,
+    },
 }
 
 /// An MO to create.
@@ -207,6 +214,9 @@ impl Katana {
                 if !self.imported.contains(order) {
                     self.awaiting_payment.insert(*order);
                 }
+            }
+            SoChange::StopAwaitingPayment { order } => {
+                self.awaiting_payment.remove(order);
             }
         }
         Ok(fx)

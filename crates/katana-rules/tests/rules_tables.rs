@@ -944,6 +944,12 @@ fn an_order_awaits_its_payment_until_it_is_imported_and_an_imported_one_never_do
         .apply(&SoChange::AwaitPayment { order: ORDER }, t(1))
         .unwrap();
     assert!(!imported.awaits_payment(ORDER), "already imported");
+    // Stopped: the payment was captured when the order no longer qualified.
+    let fx = k
+        .apply(&SoChange::StopAwaitingPayment { order: ORDER }, t(2))
+        .unwrap();
+    assert!(fx.is_empty());
+    assert!(!k.awaits_payment(ORDER));
 }
 
 #[test]

@@ -10,7 +10,7 @@ use katana_rules::{Katana, MessageState, MoId, MoStatus, OrderId};
 use shopify_model::Order;
 
 /// The invariants, by name, as a violation names them.
-pub const INVARIANTS: [(&str, &str); 10] = [
+pub const INVARIANTS: [(&str, &str); 11] = [
     (
         "mts_untouched",
         "a make-to-stock MO is never changed by an SO change (only by an action on it)",
@@ -40,6 +40,10 @@ pub const INVARIANTS: [(&str, &str); 10] = [
     (
         "never_reimported",
         "an SO, once deleted, is never imported again",
+    ),
+    (
+        "imported_only_when_allowed",
+        "an SO appears only when its order is created, or when an order waiting for its payment is paid",
     ),
     (
         "rows_follow_shopify",
@@ -77,6 +81,8 @@ pub enum StepKind<'a> {
         synced: bool,
         /// The order in Shopify now.
         now: Option<&'a Order>,
+        /// Whether the change may import the order.
+        import: Import,
     },
     /// A user action on one MO (it may change that MO).
     OnMo(&'a MoId),
@@ -84,6 +90,17 @@ pub enum StepKind<'a> {
     OnSalesOrder(OrderId),
     /// Anything else that may not touch an MTS MO (settings, deliveries, checks).
     Other,
+}
+
+/// Which Shopify changes may import an order (rules.md §3, §3b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Import {
+    /// The order's creation.
+    Creation,
+    /// A payment captured: imports an order that was waiting for it.
+    Payment,
+    /// Any other change: never imports.
+    Never,
 }
 
 /// The invariants' memory across the steps of one run.
@@ -115,6 +132,7 @@ impl Invariants {
             order,
             synced: true,
             now,
+            ..
         } = kind
             && !self.edited_in_katana.contains(&order)
         {
@@ -290,6 +308,33 @@ fn transitions(kind: StepKind<'_>, before: &Katana, after: &Katana) -> Result<()
             );
         }
     }
+    for so in after.sales_orders() {
+        let order = so.order;
+        if before.sales_order(order).is_some() || kind == StepKind::Setup {
+            continue;
+        }
+        let allowed = match kind {
+            StepKind::Shopify {
+                order: changed,
+                import,
+                ..
+            } if changed == order => match import {
+                Import::Creation => true,
+                Import::Payment => before.awaits_payment(order),
+                Import::Never => false,
+            },
+            _ => false,
+        };
+        if !allowed {
+            return broken(
+                "imported_only_when_allowed",
+                format!(
+                    "SO {} of order {order} appeared after a step that may not import it ({kind:?})",
+                    so.number
+                ),
+            );
+        }
+    }
     Ok(())
 }
 
@@ -458,6 +503,7 @@ mod tests {
             order: 1001,
             synced: true,
             now: Some(&o),
+            import: Import::Never,
         };
         assert_eq!(name(Invariants::new().check(kind, &before, &after)), "none");
     }
@@ -525,6 +571,7 @@ mod tests {
             order: 1001,
             synced: true,
             now: Some(&o),
+            import: Import::Never,
         };
         assert_eq!(
             name(Invariants::new().check(synced, &k, &k)),
@@ -535,10 +582,49 @@ mod tests {
             order: 1001,
             synced: false,
             now: Some(&o),
+            import: Import::Never,
         };
         assert_eq!(name(Invariants::new().check(off, &k, &k)), "none");
         let mut inv = Invariants::new();
         inv.check(StepKind::OnSalesOrder(1001), &k, &k).unwrap();
         assert_eq!(name(inv.check(synced, &k, &k)), "none");
+    }
+
+    #[test]
+    fn an_so_appears_only_on_creation_or_on_the_payment_awaited() {
+        let after = imported();
+        let empty = Katana::new();
+        let mut waiting = Katana::new();
+        waiting
+            .apply(&SoChange::AwaitPayment { order: 1001 }, t())
+            .unwrap();
+        let o = order(5);
+        let shopify = |import| StepKind::Shopify {
+            order: 1001,
+            synced: true,
+            now: Some(&o),
+            import,
+        };
+        let check = |kind, before: &Katana| name(Invariants::new().check(kind, before, &after));
+        assert_eq!(check(StepKind::Setup, &empty), "none");
+        assert_eq!(check(shopify(Import::Creation), &empty), "none");
+        assert_eq!(check(shopify(Import::Payment), &waiting), "none");
+        assert_eq!(
+            check(shopify(Import::Payment), &empty),
+            "imported_only_when_allowed",
+            "paid, but it was not waiting for its payment"
+        );
+        assert_eq!(
+            check(shopify(Import::Never), &waiting),
+            "imported_only_when_allowed"
+        );
+        assert_eq!(check(StepKind::Other, &empty), "imported_only_when_allowed");
+        let other_order = StepKind::Shopify {
+            order: 1002,
+            synced: true,
+            now: None,
+            import: Import::Creation,
+        };
+        assert_eq!(check(other_order, &empty), "imported_only_when_allowed");
     }
 }

@@ -20,7 +20,7 @@ use katana_rules::{Effect, Katana, KatanaError, NewMo, NewMoKind, OrderId};
 use katana_sync::{Settings, apply_plan, plan_for};
 use shopify_model::{NewOrder, ShopifyError, Store};
 
-use crate::invariants::{Invariants, StepKind, Violation};
+use crate::invariants::{Import, Invariants, StepKind, Violation};
 use crate::refusal::Refusal;
 use crate::scenario::{Loc, MoKind, Scenario, SettingChange};
 use crate::snapshot::{Snapshot, TraceEntry};
@@ -498,6 +498,13 @@ fn check_invariants(
                 synced: settings.sync_order_changes
                     && lines.iter().any(|l| matches!(l, TraceLine::Effect(_))),
                 now: shopify_now.as_ref(),
+                import: if s.event() == OrderEvent::Created {
+                    Import::Creation
+                } else if step.name() == <crate::steps::pay::Pay as crate::steps::StepDef>::NAME {
+                    Import::Payment
+                } else {
+                    Import::Never
+                },
             },
             Action::Katana(s) => match s.subject() {
                 Subject::Mo(id) => StepKind::OnMo(id),

@@ -186,3 +186,40 @@ fn the_schema_refuses_what_the_check_refuses_in_shape() {
         );
     }
 }
+
+/// Every relative link of the documents (`[text](path)`, `#anchor` dropped) points
+/// at a file or folder of the repository.
+#[test]
+fn every_relative_link_points_at_a_file() {
+    let root = repo_root();
+    let mut docs = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    for dir in ["docs", "crates/shopify-mock"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "md") {
+                docs.push(path);
+            }
+        }
+    }
+    let mut broken = Vec::new();
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).expect("readable");
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = rest[..end].split('#').next().unwrap_or_default().trim();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            let base = doc.parent().expect("in a folder");
+            if !base.join(target).exists() {
+                broken.push(format!("{}: {target}", doc.display()));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to nothing:\n{}",
+        broken.join("\n")
+    );
+}

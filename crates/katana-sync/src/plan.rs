@@ -257,7 +257,22 @@ pub fn plan_for(
         && (first_sight || paid_since || !chosen::IMPORT_ONLY_ON_CREATE);
     if consider_import {
         match now {
-            Some(order) => plan_import(order, katana, settings),
+            Some(order) => {
+                let mut plan = plan_import(order, katana, settings);
+                // §3b: the payment is captured but the order no longer qualifies
+                // (e.g. no line above 0 any more): it stays out for good, not
+                // imported by a later change.
+                if paid_since
+                    && !plan
+                        .changes
+                        .iter()
+                        .any(|c| matches!(c, SoChange::Import { .. }))
+                {
+                    plan.changes
+                        .push(SoChange::StopAwaitingPayment { order: order_id });
+                }
+                plan
+            }
             None => Plan::default(),
         }
     } else {
@@ -278,7 +293,9 @@ pub fn apply_plan(
         // for that SO have nothing left to change.
         if !matches!(
             change,
-            SoChange::Import { .. } | SoChange::AwaitPayment { .. }
+            SoChange::Import { .. }
+                | SoChange::AwaitPayment { .. }
+                | SoChange::StopAwaitingPayment { .. }
         ) && katana.sales_order(change_order(change)).is_none()
         {
             continue;
@@ -296,6 +313,7 @@ fn change_order(change: &SoChange) -> OrderId {
         | SoChange::DeleteRow { order, .. }
         | SoChange::MarkDelivered { order, .. }
         | SoChange::DeleteSo { order }
-        | SoChange::AwaitPayment { order } => *order,
+        | SoChange::AwaitPayment { order }
+        | SoChange::StopAwaitingPayment { order } => *order,
     }
 }

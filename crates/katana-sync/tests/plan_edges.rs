@@ -343,3 +343,41 @@ fn archive_keeps_the_so_when_either_the_order_or_a_line_shows_a_fulfilment() {
     let plan = plan_changes(1001, Some(&read(&o)), &k, &Settings::default());
     assert_eq!(plan.changes, vec![SoChange::DeleteSo { order: 1001 }]);
 }
+
+/// §3b: an awaited order whose payment is captured when it no longer qualifies (no
+/// line above 0) stops being awaited; a later change does not import it.
+#[test]
+fn a_capture_when_the_order_no_longer_qualifies_ends_the_wait() {
+    let mut o = order();
+    o["financial_status"] = json!("pending");
+    let mut k = Katana::new();
+    let first = plan_for(1001, Some(&read(&o)), true, &k, &Settings::default());
+    assert_eq!(first.changes, vec![SoChange::AwaitPayment { order: 1001 }]);
+    apply_plan(&mut k, &first, t()).unwrap();
+    for i in 0..2 {
+        o["line_items"][i]["current_quantity"] = json!(0);
+        o["line_items"][i]["fulfillable_quantity"] = json!(0);
+    }
+    o["financial_status"] = json!("paid");
+    let paid = plan_for(1001, Some(&read(&o)), false, &k, &Settings::default());
+    assert_eq!(
+        paid.changes,
+        vec![SoChange::StopAwaitingPayment { order: 1001 }]
+    );
+    apply_plan(&mut k, &paid, t()).unwrap();
+    assert!(!k.awaits_payment(1001));
+    o["line_items"][0]["current_quantity"] = json!(3);
+    o["line_items"][0]["fulfillable_quantity"] = json!(3);
+    let later = plan_for(1001, Some(&read(&o)), false, &k, &Settings::default());
+    assert!(later.changes.is_empty(), "{later:?}");
+    // A capture of an order that qualifies imports it, and ends the wait too.
+    let mut w = Katana::new();
+    apply_plan(&mut w, &first, t()).unwrap();
+    let imported = plan_for(1001, Some(&read(&o)), false, &w, &Settings::default());
+    assert!(matches!(imported.changes[0], SoChange::Import { .. }));
+    assert!(
+        !imported
+            .changes
+            .contains(&SoChange::StopAwaitingPayment { order: 1001 })
+    );
+}

@@ -50,6 +50,10 @@ pub(super) const MAX_DEPTH: u32 = 15;
 pub(super) const MAX_NESTING: u32 = 30;
 /// Brackets (`{`, `[`, `(`) nested deeper than this are refused before parsing.
 pub(super) const MAX_BRACKETS: usize = 64;
+/// Queries of more tokens than this are refused before parsing (names, numbers,
+/// strings and punctuators; commas, spaces and comments are free). async-graphql's
+/// parser spends about a microsecond on each token.
+pub(super) const MAX_TOKENS: u64 = 5_000;
 /// The most selections a document may hold once every fragment is expanded where
 /// it is spread: fields (each alias on its own), fragment spreads, inline
 /// fragments, directives and argument values, summed over every operation of the
@@ -59,7 +63,7 @@ pub(super) const MAX_SELECTIONS: u64 = 5_000;
 /// once, times the `first`/`last` of every connection or list around it (250 for a
 /// connection without either). What bounds the work of a query that asks for many
 /// scalars (free in the cost) on each node of a large page.
-pub(super) const MAX_VALUES: u64 = 10_000;
+pub(super) const MAX_VALUES: u64 = 5_000;
 /// The most directives one field may carry (async-graphql's check).
 pub(super) const MAX_DIRECTIVES: usize = 8;
 
@@ -242,6 +246,8 @@ pub(super) enum Refusal {
     TooLarge { selections: u64, cost: u64 },
     /// An answer that could hold more than [`MAX_VALUES`] values.
     TooManyValues { values: u64, cost: u64 },
+    /// A query text of more than [`MAX_TOKENS`] tokens.
+    TooManyTokens { tokens: u64 },
     /// Fields nested deeper than [`MAX_DEPTH`].
     TooDeep,
     /// Fields and fragments nested deeper than [`MAX_NESTING`], or brackets deeper
@@ -258,7 +264,7 @@ impl Refusal {
             Self::MaxCost { cost, .. }
             | Self::TooLarge { cost, .. }
             | Self::TooManyValues { cost, .. } => Some(*cost),
-            Self::TooDeep | Self::TooNested | Self::Cycle(_) => None,
+            Self::TooDeep | Self::TooNested | Self::TooManyTokens { .. } | Self::Cycle(_) => None,
         }
     }
 
@@ -304,6 +310,13 @@ impl Refusal {
                      the connections around it), which exceeds the max of {MAX_VALUES}."
                 )
             }
+            Self::TooManyTokens { tokens } => {
+                x.set("code", "MAX_COST_EXCEEDED");
+                x.set("tokens", *tokens);
+                x.set("maxTokens", MAX_TOKENS);
+                x.set("documentation", DOCUMENTATION);
+                format!("Query has {tokens} tokens, which exceeds the max of {MAX_TOKENS}.")
+            }
             Self::TooDeep => {
                 x.set("code", "MAX_COST_EXCEEDED");
                 x.set("maxDepth", MAX_DEPTH);
@@ -333,21 +346,35 @@ impl Refusal {
     }
 }
 
-/// The deepest bracket nesting of a query, strings and comments skipped; stops
-/// counting past [`MAX_BRACKETS`]. Linear, and run before the parser (whose
-/// grammar recurses once per bracket).
-pub(super) fn brackets_too_deep(query: &str) -> bool {
+/// The lexical check run before the parser: brackets (`{`, `[`, `(`) nested
+/// deeper than [`MAX_BRACKETS`] (the parser's grammar recurses once per bracket),
+/// or more than [`MAX_TOKENS`] tokens (it spends about a microsecond on each).
+/// Strings and comments are skipped; linear, and far cheaper than parsing.
+pub(super) fn scan(query: &str) -> Result<(), Refusal> {
+    match tokens(query) {
+        None => Err(Refusal::TooNested),
+        Some(tokens) if tokens > MAX_TOKENS => Err(Refusal::TooManyTokens { tokens }),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The number of tokens of a query; `None` when its brackets nest deeper than
+/// [`MAX_BRACKETS`].
+fn tokens(query: &str) -> Option<u64> {
     let b = query.as_bytes();
     let mut depth = 0usize;
+    let mut tokens = 0u64;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {}
             b'#' => {
                 while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                     i += 1;
                 }
             }
             b'"' if b[i..].starts_with(b"\"\"\"") => {
+                tokens += 1;
                 i += 3;
                 while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
                     i += if b[i..].starts_with(b"\\\"\"\"") {
@@ -359,23 +386,39 @@ pub(super) fn brackets_too_deep(query: &str) -> bool {
                 i += 2;
             }
             b'"' => {
+                tokens += 1;
                 i += 1;
                 while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
             }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_BRACKETS {
-                    return true;
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.' => {
+                // A name, a number or `...`: one token.
+                tokens += 1;
+                while i + 1 < b.len()
+                    && (b[i + 1].is_ascii_alphanumeric()
+                        || matches!(b[i + 1], b'_' | b'.' | b'+' | b'-'))
+                {
+                    i += 1;
                 }
             }
-            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
+            c => {
+                tokens += 1;
+                match c {
+                    b'{' | b'[' | b'(' => {
+                        depth += 1;
+                        if depth > MAX_BRACKETS {
+                            return None;
+                        }
+                    }
+                    b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
         }
         i += 1;
     }
-    false
+    Some(tokens)
 }
 
 // ----- the walk ------------------------------------------------------------------
@@ -760,9 +803,8 @@ mod tests {
             matches!(r, Err(Refusal::TooManyValues { cost: 253, values }) if values > 12_500),
             "{r:?}"
         );
-        let q =
-            format!("{{ order(id: 1) {{ lineItems(first: 100) {{ nodes {{ {fields} }} }} }} }}");
-        assert_eq!(assess(&q, json!({})), Ok(103));
+        let q = format!("{{ order(id: 1) {{ lineItems(first: 90) {{ nodes {{ {fields} }} }} }} }}");
+        assert_eq!(assess(&q, json!({})), Ok(93));
     }
 
     #[test]
@@ -785,15 +827,32 @@ mod tests {
     }
 
     #[test]
-    fn the_bracket_scan_skips_strings_and_comments() {
+    fn the_scan_skips_strings_and_comments() {
         let deep = "{".repeat(MAX_BRACKETS + 1);
-        assert!(brackets_too_deep(&deep));
-        assert!(!brackets_too_deep(&"{".repeat(MAX_BRACKETS)));
-        let in_string = format!("{{ a(s: \"{}\") }}", "{".repeat(100));
-        assert!(!brackets_too_deep(&in_string));
+        assert_eq!(scan(&deep), Err(Refusal::TooNested));
+        assert_eq!(scan(&"{".repeat(MAX_BRACKETS)), Ok(()));
+        let in_string = format!("{{ a(s: \"{}\\\"\") }}", "{".repeat(100));
+        assert_eq!(scan(&in_string), Ok(()));
         let in_block = format!("{{ a(s: \"\"\"{}\\\"\"\"\"\"\") }}", "[".repeat(100));
-        assert!(!brackets_too_deep(&in_block));
+        assert_eq!(scan(&in_block), Ok(()));
         let in_comment = format!("# {}\n{{ a }}", "(".repeat(100));
-        assert!(!brackets_too_deep(&in_comment));
+        assert_eq!(scan(&in_comment), Ok(()));
+    }
+
+    #[test]
+    fn the_scan_counts_tokens() {
+        // { ... F } fragment F on Q { a : b ( n : -1.5e+3 s : "x y" ) }: `...F` and
+        // the number are one token each, commas and comments none.
+        let q = "{ ...F } fragment F on Q { a: b(n: -1.5e+3, s: \"x y\") } # c d e";
+        assert_eq!(tokens(q), Some(20));
+        let fields = "a ".repeat(MAX_TOKENS as usize - 2);
+        assert_eq!(scan(&format!("{{ {fields} }}")), Ok(()));
+        let fields = "a ".repeat(MAX_TOKENS as usize - 1);
+        assert_eq!(
+            scan(&format!("{{ {fields} }}")),
+            Err(Refusal::TooManyTokens {
+                tokens: MAX_TOKENS + 1
+            })
+        );
     }
 }

@@ -43,7 +43,7 @@ impl GCalculatedOrder {
         gid("CalculatedOrder", self.session)
     }
     async fn original_order(&self) -> GOrder {
-        GOrder(self.original.clone())
+        GOrder::new(self.original.clone())
     }
     async fn line_items(
         &self,
@@ -287,7 +287,7 @@ impl EditMutations {
         );
         Ok(match committed {
             Ok(order) => OrderEditCommitPayload {
-                order: Some(GOrder(order)),
+                order: Some(GOrder::new(order)),
                 user_errors: Vec::new(),
             },
             Err(e) => OrderEditCommitPayload {

@@ -100,8 +100,8 @@ impl Api {
         };
         // The query's cost, or why it is refused before it runs: a refusal takes
         // nothing from the bucket and leaves an armed fault for the next query.
-        let assessed = if cost::brackets_too_deep(&request.query) {
-            Err(cost::Refusal::TooNested)
+        let assessed = if let Err(refusal) = cost::scan(&request.query) {
+            Err(refusal)
         } else {
             match async_graphql::parser::parse_query(&request.query) {
                 Ok(doc) => {
@@ -127,7 +127,9 @@ impl Api {
                 if forced || !cost::admit(core, cost, now) {
                     (cost::throttled(), Some(cost), false)
                 } else {
-                    let request = request.data(core.clone());
+                    let request = request
+                        .data(core.clone())
+                        .data(types::OrderCache::default());
                     let response = futures::executor::block_on(self.schema.execute(request));
                     (response, Some(cost), true)
                 }

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
-use super::types::{GCancelReason, GOrder, UserError, core, gid, gid_num};
+use super::types::{GCancelReason, GOrder, OrderCache, UserError, core, gid, gid_num};
 
 /// The query root.
 pub(super) struct QueryRoot;
@@ -13,8 +13,11 @@ impl QueryRoot {
     /// An order by its `gid://shopify/Order/…` id; `null` when there is none.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<GOrder>> {
         let n = gid_num(&id, "Order")?;
-        let s = core(ctx).lock();
-        Ok(s.store().order(n).ok().cloned().map(GOrder))
+        let read = || core(ctx).lock().store().order(n).ok().cloned();
+        Ok(match ctx.data_opt::<OrderCache>() {
+            Some(cache) => cache.get(n, read),
+            None => read().map(GOrder::new),
+        })
     }
 }
 
@@ -142,7 +145,7 @@ impl OrderMutations {
         let id = gid_num(&input.id, "Order")?;
         Ok(match core(ctx).close(id) {
             Ok(o) => OrderClosePayload {
-                order: Some(GOrder(o)),
+                order: Some(GOrder::new(o)),
                 user_errors: Vec::new(),
             },
             Err(e) => OrderClosePayload {
@@ -161,7 +164,7 @@ impl OrderMutations {
         let id = gid_num(&input.id, "Order")?;
         Ok(match core(ctx).open(id) {
             Ok(o) => OrderOpenPayload {
-                order: Some(GOrder(o)),
+                order: Some(GOrder::new(o)),
                 user_errors: Vec::new(),
             },
             Err(e) => OrderOpenPayload {
@@ -181,7 +184,7 @@ impl OrderMutations {
         let id = gid_num(&input.id, "Order")?;
         Ok(match core(ctx).pay(id) {
             Ok(o) => OrderMarkAsPaidPayload {
-                order: Some(GOrder(o)),
+                order: Some(GOrder::new(o)),
                 user_errors: Vec::new(),
             },
             Err(e) => OrderMarkAsPaidPayload {

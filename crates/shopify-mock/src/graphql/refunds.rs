@@ -106,12 +106,13 @@ impl RefundMutations {
             Ok((refund_json, order)) => {
                 let rid = refund_json["id"].as_u64().unwrap_or_default();
                 let refund = order.refund(rid).cloned();
+                let order = GOrder::new(order);
                 Ok(RefundCreatePayload {
                     refund: refund.map(|refund| GRefund {
                         refund,
-                        order: order.clone(),
+                        order: order.0.clone(),
                     }),
-                    order: Some(GOrder(order)),
+                    order: Some(order),
                     user_errors: Vec::new(),
                 })
             }

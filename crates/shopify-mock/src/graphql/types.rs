@@ -222,8 +222,17 @@ macro_rules! connection {
         }
 
         impl $conn {
+            #[allow(dead_code)]
             fn new(items: &[$node], first: Option<i32>, after: Option<&str>) -> Self {
                 let (page, page_info) = $crate::graphql::types::window(items, first, after);
+                Self::from_page(page, page_info)
+            }
+
+            /// A page already cut, with its cursors.
+            fn from_page(
+                page: Vec<(String, $node)>,
+                page_info: $crate::graphql::types::PageInfo,
+            ) -> Self {
                 Self {
                     nodes: page.iter().map(|(_, n)| n.clone()).collect(),
                     edges: page
@@ -306,9 +315,35 @@ pub(super) fn line_item(order: &Order, l: &LineItem) -> GLineItem {
     }
 }
 
-/// An order as GraphQL shows it (a copy taken when it was read).
+/// An order as GraphQL shows it (a copy taken when it was read, shared by every
+/// field that shows it).
 #[derive(Clone)]
-pub(super) struct GOrder(pub(super) Order);
+pub(super) struct GOrder(pub(super) Arc<Order>);
+
+impl GOrder {
+    pub(super) fn new(order: Order) -> Self {
+        Self(Arc::new(order))
+    }
+}
+
+/// The orders one request has read, by id: a query that looks the same order up
+/// many times (aliases, fragments) copies it out of the store once.
+#[derive(Default)]
+pub(super) struct OrderCache(std::sync::Mutex<std::collections::HashMap<u64, Option<GOrder>>>);
+
+impl OrderCache {
+    /// The order `id` as this request first read it.
+    pub(super) fn get(&self, id: u64, read: impl FnOnce() -> Option<Order>) -> Option<GOrder> {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .entry(id)
+            .or_insert_with(|| read().map(GOrder::new))
+            .clone()
+    }
+}
 
 #[Object(name = "Order")]
 impl GOrder {
@@ -350,13 +385,14 @@ impl GOrder {
         }
     }
     async fn line_items(&self, first: Option<i32>, after: Option<String>) -> LineItemConnection {
-        let items: Vec<GLineItem> = self
-            .0
-            .line_items
-            .iter()
-            .map(|l| line_item(&self.0, l))
+        // Only the page's lines are built (a query may ask for many small pages).
+        let lines: Vec<&LineItem> = self.0.line_items.iter().collect();
+        let (page, info) = window(&lines, first, after.as_deref());
+        let page = page
+            .into_iter()
+            .map(|(cursor, l)| (cursor, line_item(&self.0, l)))
             .collect();
-        LineItemConnection::new(&items, first, after.as_deref())
+        LineItemConnection::from_page(page, info)
     }
     async fn refunds(&self, first: Option<i32>) -> Vec<GRefund> {
         let n = first.map_or(usize::MAX, |f| f.max(0) as usize);
@@ -385,7 +421,7 @@ pub(super) struct GRefundLineItem {
 #[derive(Clone)]
 pub(super) struct GRefund {
     pub(super) refund: Refund,
-    pub(super) order: Order,
+    pub(super) order: Arc<Order>,
 }
 
 #[Object(name = "Refund")]

@@ -103,9 +103,15 @@
 //! meets the same first refusal as `Store::set_quantity` / `Store::add_line` for
 //! the same change (an archived order is `order_archived` at whichever step).
 //! Every answer carries `extensions.cost` (`requestedQueryCost`, `actualQueryCost`,
-//! `throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`), from a
-//! cost bucket ([`BucketConfig::GRAPHQL`]: 1000 points, 50 per second); over it the
-//! answer is `errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]`.
+//! `throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`). A query's
+//! cost is Shopify's requested cost over the query as executed (fragments and
+//! aliases expanded; objects 1, connections 2 + `first` × a node, mutation fields
+//! 10): above the single-query maximum (1,000) it is refused whole with
+//! `MAX_COST_EXCEEDED`, as are queries past the depth, nesting, size and
+//! fragment-expansion limits; a query that fits but finds the cost bucket
+//! ([`BucketConfig::GRAPHQL`]: 1,000 points, restoring 100 per second) too empty
+//! is answered `errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]`.
+//! See the README's "GraphQL cost and limits".
 //!
 //! # Webhooks
 //!

@@ -404,7 +404,20 @@ fn a_paid_order_archived_before_the_payment_is_not_imported() {
     o["financial_status"] = json!("paid");
     o["closed_at"] = json!("2026-01-01T09:05:00Z");
     let plan = plan_for(1001, Some(&read(&o)), false, &k, &settings);
-    assert!(skipped_reason(&plan).contains("archived"));
+    // Skipped, and Katana stops waiting: re-opened later, it stays out (§3b).
+    assert_eq!(
+        plan.changes,
+        vec![SoChange::StopAwaitingPayment { order: 1001 }]
+    );
+    let skip = Plan {
+        changes: Vec::new(),
+        ..plan.clone()
+    };
+    assert!(skipped_reason(&skip).contains("archived"));
+    apply_plan(&mut k, &plan, t()).unwrap();
+    o["closed_at"] = json!(null);
+    let reopened = plan_for(1001, Some(&read(&o)), false, &k, &settings);
+    assert!(reopened.changes.is_empty(), "{reopened:?}");
 }
 
 // ---- §4b a row edited or deleted in Katana ----

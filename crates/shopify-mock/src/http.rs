@@ -221,9 +221,10 @@ fn token_ok(core: &Core, req: &Request) -> bool {
         .is_some_and(|v| v.as_bytes() == core.config.access_token.as_bytes())
 }
 
-/// A REST read: `GET` on an Admin API path other than GraphQL's.
+/// A REST read: `GET` (or `HEAD`) on an Admin API path other than GraphQL's.
 fn is_rest_read(req: &Request, path: Option<&str>) -> bool {
-    req.method == Method::GET && path.is_some_and(|p| p != "graphql.json")
+    (req.method == Method::GET || req.method == Method::HEAD)
+        && path.is_some_and(|p| p != "graphql.json")
 }
 
 /// The request's path and query, as the logs write it.

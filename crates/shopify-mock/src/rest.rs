@@ -41,7 +41,13 @@ impl From<ShopifyError> for Reply {
 pub(crate) fn route(core: &Core, req: &Request, rest: &str) -> Reply {
     use wiremock::http::Method;
     let segs: Vec<&str> = rest.split('/').collect();
-    let m = &req.method;
+    // HEAD is served wherever GET is: the same status and headers; the server
+    // sends no body for it.
+    let m = if req.method == Method::HEAD {
+        &Method::GET
+    } else {
+        &req.method
+    };
     let result = match (m, segs.as_slice()) {
         (&Method::GET, ["orders.json"]) => list_orders(core, req),
         (&Method::GET, ["orders", "count.json"]) => count_orders(core, req),

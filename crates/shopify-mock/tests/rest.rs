@@ -796,3 +796,57 @@ async fn injected_faults_fail_the_next_calls_and_change_nothing() {
         "a count of 0 clears them"
     );
 }
+
+/// `HEAD` is served wherever `GET` is: the same status and headers, no body (read
+/// off the wire with a raw socket).
+#[tokio::test]
+async fn head_is_served_wherever_get_is() {
+    use std::io::{Read as _, Write as _};
+    let h = seeded().await;
+    for (path, status) in [
+        ("orders.json", 200),
+        ("orders/1001.json", 200),
+        ("orders/count.json", 200),
+        ("orders/1001/refunds.json", 200),
+        ("orders/999.json", 404),
+    ] {
+        let a = h
+            .request(
+                Method::HEAD,
+                &h.url(path),
+                None,
+                Some(h.mock.access_token()),
+            )
+            .await;
+        assert_eq!(a.status, status, "HEAD {path}");
+        assert!(
+            a.header("x-shopify-shop-api-call-limit").is_some(),
+            "{path}"
+        );
+        let url = reqwest::Url::parse(&h.url(path)).unwrap();
+        let token = h.mock.access_token().to_owned();
+        let raw = tokio::task::spawn_blocking(move || {
+            let mut s = std::net::TcpStream::connect((
+                url.host_str().unwrap(),
+                url.port().unwrap(),
+            ))
+            .unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            write!(
+                s,
+                "HEAD {} HTTP/1.1\r\nHost: x\r\nX-Shopify-Access-Token: {token}\r\nConnection: close\r\n\r\n",
+                url.path()
+            )
+            .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        })
+        .await
+        .unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").expect("a full answer");
+        assert!(head.starts_with(&format!("HTTP/1.1 {status}")), "{head}");
+        assert_eq!(body, "", "HEAD {path} sends no body");
+    }
+}

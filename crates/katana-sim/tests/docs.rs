@@ -96,8 +96,8 @@ fn every_refusal_kind_a_scenario_can_meet_appears_in_the_suite() {
     }
 }
 
-#[test]
-fn no_document_points_outside_the_repository() {
+/// The documents a user reads: README, ARCHITECTURE, docs/ and the mock's README.
+fn documents() -> Vec<std::path::PathBuf> {
     let root = repo_root();
     let mut docs = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
     for dir in ["docs", "crates/shopify-mock"] {
@@ -108,6 +108,12 @@ fn no_document_points_outside_the_repository() {
             }
         }
     }
+    docs
+}
+
+#[test]
+fn no_document_points_outside_the_repository() {
+    let docs = documents();
     for doc in docs {
         let text = std::fs::read_to_string(&doc).expect("readable");
         assert!(
@@ -191,16 +197,7 @@ fn the_schema_refuses_what_the_check_refuses_in_shape() {
 /// at a file or folder of the repository.
 #[test]
 fn every_relative_link_points_at_a_file() {
-    let root = repo_root();
-    let mut docs = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
-    for dir in ["docs", "crates/shopify-mock"] {
-        for entry in std::fs::read_dir(root.join(dir)).expect("folder") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "md") {
-                docs.push(path);
-            }
-        }
-    }
+    let docs = documents();
     let mut broken = Vec::new();
     for doc in docs {
         let text = std::fs::read_to_string(&doc).expect("readable");

@@ -1,53 +1,17 @@
 //! rules.md §3 (import) and §4 (Shopify change → SO change), one test per rule, on
 //! hand-written order JSON so that the sync's reading of Shopify is tested on its own.
 
-use jiff::Timestamp;
+mod common;
+
+use common::{imported, order, read, skipped_reason, t};
 use katana_rules::{Delivery, Effect, Katana, NewRow, RowRef, SoChange};
 use katana_sync::{Plan, Settings, ShopifyOrder, apply_plan, plan_changes, plan_for, plan_import};
 use serde_json::{Value, json};
-
-fn t() -> Timestamp {
-    Timestamp::from_second(1_767_258_000).unwrap()
-}
-
-/// An open, paid order #1001 with line 11 (OAK-TABLE × 5) and line 12 (OAK-CHAIR × 4).
-fn order() -> Value {
-    json!({
-        "id": 1001, "name": "#1001", "financial_status": "paid",
-        "cancelled_at": null, "closed_at": null, "fulfillment_status": null,
-        "line_items": [
-            { "id": 11, "sku": "OAK-TABLE", "quantity": 5, "current_quantity": 5, "fulfillable_quantity": 5, "fulfillment_status": null },
-            { "id": 12, "sku": "OAK-CHAIR", "quantity": 4, "current_quantity": 4, "fulfillable_quantity": 4, "fulfillment_status": null }
-        ],
-        "refunds": []
-    })
-}
-
-fn read(v: &Value) -> ShopifyOrder {
-    ShopifyOrder::from_value(v.clone()).unwrap()
-}
-
-fn imported() -> Katana {
-    let mut k = Katana::new();
-    let plan = plan_import(&read(&order()), &k, &Settings::default());
-    apply_plan(&mut k, &plan, t()).unwrap();
-    k
-}
 
 fn changes(v: &Value, k: &Katana) -> Vec<SoChange> {
     let plan = plan_changes(1001, Some(&read(v)), k, &Settings::default());
     assert!(plan.notes.is_empty(), "{:?}", plan.notes);
     plan.changes
-}
-
-fn skipped_reason(plan: &Plan) -> String {
-    match &plan.notes[..] {
-        [Effect::Skipped { reason, .. }] if plan.changes.is_empty() => reason.clone(),
-        other => panic!(
-            "expected one skip and no change, got {other:?} / {:?}",
-            plan.changes
-        ),
-    }
 }
 
 // ---- §3 import ----

@@ -85,6 +85,9 @@ pub(crate) fn route(core: &Core, req: &Request, rest: &str) -> Reply {
         (&Method::POST, ["orders", id, "refunds.json"]) => {
             with_id(core, id, |id| create_refund(core, req, id))
         }
+        (&Method::POST, ["orders", id, "transactions.json"]) => {
+            with_id(core, id, |id| create_transaction(core, req, id))
+        }
         (&Method::GET, ["orders", id, "refunds", file]) => with_id(core, id, |id| {
             let Some(rid) = file.strip_suffix(".json").and_then(|r| r.parse().ok()) else {
                 return Err(Reply::not_found());
@@ -559,6 +562,46 @@ fn cancel(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
     let restock = matches!(text("restock").as_deref(), Some("true" | "1"));
     let order = core.cancel(id, reason, restock)?;
     Ok(order_reply(&order, Some("Order has been canceled")))
+}
+
+/// `POST orders/{id}/transactions.json` with `{"transaction": {"kind": "capture"}}`:
+/// captures the pending payment (the order becomes paid; `orders/paid`). The mock
+/// keeps no amounts: a capture takes the whole payment, and other kinds are refused.
+fn create_transaction(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {
+    let body = body_json(req, "transaction")?;
+    let Some(t) = body.get("transaction").filter(|t| t.is_object()) else {
+        return Err(Reply::bad_request(
+            "transaction",
+            "Required parameter missing or invalid".to_owned(),
+        ));
+    };
+    match t.get("kind").and_then(Value::as_str) {
+        Some("capture") => {}
+        Some(kind) => {
+            return Err(Reply::unprocessable(
+                "kind",
+                format!("{kind:?} is not a kind the mock records; use capture"),
+            ));
+        }
+        None => {
+            return Err(Reply::unprocessable("kind", "can't be blank".to_owned()));
+        }
+    }
+    let (order, tid) = core.capture(id)?;
+    let at = order.updated_at.to_string();
+    Ok(Reply::json(
+        201,
+        &json!({"transaction": {
+            "id": tid,
+            "admin_graphql_api_id": format!("gid://shopify/OrderTransaction/{tid}"),
+            "order_id": order.id,
+            "kind": "capture",
+            "status": "success",
+            "gateway": "manual",
+            "created_at": at,
+            "processed_at": at,
+        }}),
+    ))
 }
 
 fn create_refund(core: &Core, req: &Request, id: OrderId) -> Result<Reply, Reply> {

@@ -153,6 +153,8 @@ pub(crate) struct State {
     pub faults: Option<(u32, u16)>,
     /// The armed call faults of the fault plan (REST reads, GraphQL throttles).
     pub armed: ArmedCalls,
+    /// The last transaction id handed out (`POST orders/{id}/transactions.json`).
+    pub last_transaction: u64,
 }
 
 impl State {
@@ -329,6 +331,7 @@ impl Core {
             last_request: 0,
             faults: None,
             armed: ArmedCalls::default(),
+            last_transaction: 0,
         };
         Self {
             clock: config.clock.clone(),
@@ -431,6 +434,15 @@ impl Core {
         self.emit_order(Topic::OrdersPaid, &order, now);
         self.emit_order(Topic::OrdersUpdated, &order, now);
         Ok(order)
+    }
+
+    /// Captures an order's pending payment as a REST `capture` transaction
+    /// ([`Core::pay`]), with the new transaction's id.
+    pub(crate) fn capture(&self, id: OrderId) -> Result<(Order, u64), ShopifyError> {
+        let order = self.pay(id)?;
+        let mut s = self.lock();
+        s.last_transaction += 1;
+        Ok((order, s.last_transaction))
     }
 
     /// Deletes an order; `orders/delete` with `{"id": …}`.

@@ -533,3 +533,73 @@ async fn an_edit_that_changes_nothing_sends_nothing() {
     assert_eq!(h.mock.order(1001).unwrap(), before);
     assert!(topics(&received(&server).await).is_empty());
 }
+
+/// REST's way to capture a payment: `POST orders/{id}/transactions.json` with
+/// `kind: capture` pays the order (201, the transaction) and sends `orders/paid`;
+/// a second capture, another kind or no body is refused and sends nothing.
+#[tokio::test]
+async fn a_rest_capture_transaction_pays_the_order() {
+    let h = harness().await;
+    let mut pending = order(1001, &[(11, "CHAIR", 2, 0)]);
+    pending.financial_status = shopify_mock::shopify_model::FinancialStatus::Pending;
+    h.mock.seed_orders(&[pending]).unwrap();
+    let server = subscribed(&h).await;
+    h.tick(60);
+    let path = "orders/1001/transactions.json";
+    let captured = h
+        .post(path, json!({"transaction": {"kind": "capture"}}))
+        .await;
+    assert_eq!(captured.status, 201, "{}", captured.body);
+    let t = &captured.body["transaction"];
+    assert_eq!(
+        (
+            t["id"].clone(),
+            t["order_id"].clone(),
+            t["kind"].clone(),
+            t["status"].clone()
+        ),
+        (json!(1), json!(1001), json!("capture"), json!("success"))
+    );
+    assert_eq!(
+        t["admin_graphql_api_id"],
+        "gid://shopify/OrderTransaction/1"
+    );
+    assert_eq!(t["created_at"], "2026-01-01T09:01:00Z");
+    let again = h
+        .post(path, json!({"transaction": {"kind": "capture"}}))
+        .await;
+    assert_eq!(again.status, 422);
+    assert_eq!(
+        again.body["errors"]["base"][0],
+        "order #1001 has no pending payment to capture: its financial status is paid"
+    );
+    let refund = h
+        .post(path, json!({"transaction": {"kind": "refund"}}))
+        .await;
+    assert_eq!(refund.status, 422);
+    assert!(
+        refund.body["errors"]["kind"][0]
+            .as_str()
+            .unwrap()
+            .contains("use capture")
+    );
+    assert_eq!(h.post(path, json!({})).await.status, 400);
+    assert_eq!(
+        h.post(
+            "orders/999/transactions.json",
+            json!({"transaction": {"kind": "capture"}})
+        )
+        .await
+        .status,
+        404
+    );
+    h.mock.settle_webhooks().await;
+    assert_eq!(
+        topics(&received(&server).await),
+        ["orders/paid", "orders/updated"]
+    );
+    assert_eq!(
+        h.get("orders/1001.json").await.body["order"]["financial_status"],
+        "paid"
+    );
+}

@@ -422,7 +422,8 @@ mod tests {
         Timestamp::constant(1_767_258_000, 0)
     }
 
-    fn imported() -> Katana {
+    /// Katana with order 1001 imported: one row, line 11, OAK × 5.
+    fn with_so() -> Katana {
         let mut k = Katana::new();
         k.apply(
             &SoChange::Import {
@@ -437,6 +438,11 @@ mod tests {
             t(),
         )
         .unwrap();
+        k
+    }
+
+    fn imported() -> Katana {
+        let mut k = with_so();
         k.create_mo(&NewMo {
             id: MoId::new("MO-1"),
             kind: NewMoKind::MakeToOrder(RowRef {
@@ -539,21 +545,7 @@ mod tests {
             name(Invariants::new().check(StepKind::Other, &before, &after)),
             "messages_kept"
         );
-        let mut deleted = Katana::new();
-        deleted
-            .apply(
-                &SoChange::Import {
-                    order: 1001,
-                    number: "#1001".into(),
-                    rows: vec![NewRow {
-                        line: 11,
-                        sku: "OAK".into(),
-                        quantity: 5,
-                    }],
-                },
-                t(),
-            )
-            .unwrap();
+        let deleted = with_so();
         let mut gone = deleted.clone();
         gone.apply(&SoChange::DeleteSo { order: 1001 }, t())
             .unwrap();

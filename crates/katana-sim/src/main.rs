@@ -193,20 +193,9 @@ impl Transport {
             Transport::Both => {
                 let in_process = Transport::InProcess.run(scenario);
                 let http = Transport::Http.run(scenario);
-                let text =
-                    |r: &Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>>| match r {
-                        Ok(s) => s.outcome_yaml(),
-                        Err(f) => format!("FAIL\n{f}\n"),
-                    };
-                let (a, b) = (text(&in_process), text(&http));
-                if a == b {
+                let Some(diff) = runner::outcome_diff(&in_process, &http) else {
                     return in_process;
-                }
-                let diff = similar::TextDiff::from_lines(&a, &b)
-                    .unified_diff()
-                    .context_radius(2)
-                    .header("in-process", "http")
-                    .to_string();
+                };
                 Err(Box::new(runner::Failure {
                     path: scenario.path.clone(),
                     step: 0,

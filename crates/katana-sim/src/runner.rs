@@ -518,6 +518,31 @@ fn check_invariants(
     result.map_err(FailureReason::Invariant)
 }
 
+/// A run's outcome as two transports must agree on it: the snapshot document
+/// without the faults injected on the wire, or the failure report.
+pub fn outcome_text(result: &Result<Snapshot, Box<Failure>>) -> String {
+    match result {
+        Ok(s) => s.outcome_yaml(),
+        Err(f) => format!("FAIL\n{f}\n"),
+    }
+}
+
+/// How a run over HTTP differs from the same run in process, as a unified diff of
+/// their [`outcome_text`]; `None` when they are the same.
+pub fn outcome_diff(
+    in_process: &Result<Snapshot, Box<Failure>>,
+    http: &Result<Snapshot, Box<Failure>>,
+) -> Option<String> {
+    let (a, b) = (outcome_text(in_process), outcome_text(http));
+    (a != b).then(|| {
+        similar::TextDiff::from_lines(&a, &b)
+            .unified_diff()
+            .context_radius(2)
+            .header("in-process", "http")
+            .to_string()
+    })
+}
+
 /// Runs a scenario in process and returns its snapshot, or the first failing step.
 pub fn run(scenario: &Scenario) -> Result<Snapshot, Box<Failure>> {
     run_with(scenario, &mut InProcess::new())

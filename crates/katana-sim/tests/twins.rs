@@ -37,19 +37,10 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// What `show` prints for a scenario: its snapshot document (without the faults
-/// injected on the wire, which only HTTP has), or its failure report.
-fn outcome(result: Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>>) -> String {
-    match result {
-        Ok(snapshot) => snapshot.outcome_yaml(),
-        Err(failure) => format!("FAIL\n{failure}\n"),
-    }
-}
-
 fn over_http(scenario: &Scenario) -> Result<String, Failed> {
     let mut http = Http::start(scenario.start.unwrap_or(DEFAULT_START))
         .map_err(|e| format!("the HTTP transport did not start: {e:?}"))?;
-    Ok(outcome(runner::run_with(scenario, &mut http)))
+    Ok(runner::outcome_text(&runner::run_with(scenario, &mut http)))
 }
 
 fn twins(name: &str, file: &PathBuf) -> Result<(), Failed> {
@@ -57,7 +48,8 @@ fn twins(name: &str, file: &PathBuf) -> Result<(), Failed> {
     let Ok(scenario) = load_scenario(Path::new(file)) else {
         return Ok(());
     };
-    let in_process = outcome(runner::run(&scenario));
+    // What `show` prints, without the faults injected on the wire (only HTTP has any).
+    let in_process = runner::outcome_text(&runner::run(&scenario));
     let http = over_http(&scenario)?;
     if in_process == http {
         return Ok(());

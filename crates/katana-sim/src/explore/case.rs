@@ -222,15 +222,7 @@ impl Case {
             let imported = !archived && !cancelled && payment_ok && !all_fulfilled;
             g.orders.push(GenOrder {
                 id,
-                lines: lines
-                    .iter()
-                    .map(|l| GenLine {
-                        id: l.id,
-                        sku: l.sku.clone(),
-                        quantity: l.quantity,
-                        fulfilled: l.fulfilled,
-                    })
-                    .collect(),
+                lines: lines.iter().map(GenLine::from).collect(),
                 imported,
             });
             orders.push(NewOrder {
@@ -244,18 +236,7 @@ impl Case {
         }
         let mut mos = Vec::new();
         let mut deliveries = Vec::new();
-        let rows: Vec<RowRef> = g
-            .orders
-            .iter()
-            .filter(|o| o.imported)
-            .flat_map(|o| {
-                o.lines.iter().map(|l| RowRef {
-                    order: o.id,
-                    line: l.id,
-                })
-            })
-            .collect();
-        for row in rows {
+        for row in g.imported_rows() {
             if g.chance(60) {
                 let id = g.new_mo_id();
                 let status = g.status();

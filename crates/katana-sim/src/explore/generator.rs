@@ -9,7 +9,7 @@
 use katana_rules::{Delivery, MoId, MoStatus, RowRef};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use shopify_model::{FinancialStatus, MAX_LINE_QUANTITY};
+use shopify_model::{FinancialStatus, MAX_LINE_QUANTITY, NewLine};
 
 /// One line as the generator pictures it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +22,18 @@ pub struct GenLine {
     pub quantity: u32,
     /// Units fulfilled, as far as the generator knows.
     pub fulfilled: u32,
+}
+
+impl From<&NewLine> for GenLine {
+    /// A line as created: its quantity and fulfilled units as given.
+    fn from(l: &NewLine) -> Self {
+        Self {
+            id: l.id,
+            sku: l.sku.clone(),
+            quantity: l.quantity,
+            fulfilled: l.fulfilled,
+        }
+    }
 }
 
 /// One order as the generator pictures it.
@@ -134,10 +146,9 @@ impl Gen {
         all.get(i).cloned()
     }
 
-    /// A row of an order imported at some point (for MTO MOs and deliveries).
-    pub fn imported_row(&mut self) -> Option<RowRef> {
-        let all: Vec<RowRef> = self
-            .orders
+    /// Every row of the orders imported at some point, in order.
+    pub fn imported_rows(&self) -> Vec<RowRef> {
+        self.orders
             .iter()
             .filter(|o| o.imported)
             .flat_map(|o| {
@@ -146,7 +157,12 @@ impl Gen {
                     line: l.id,
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    /// A row of an order imported at some point (for MTO MOs and deliveries).
+    pub fn imported_row(&mut self) -> Option<RowRef> {
+        let all = self.imported_rows();
         let i = self.below(all.len() as u64) as usize;
         all.get(i).copied()
     }

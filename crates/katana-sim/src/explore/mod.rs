@@ -218,14 +218,6 @@ fn description(config: &Config, case: &Case, finding: Option<&Finding>) -> Strin
     }
 }
 
-/// The outcome of a run as `show` prints it: the snapshot, or the failure report.
-fn outcome_text(result: &Result<Snapshot, Box<runner::Failure>>) -> String {
-    match result {
-        Ok(s) => s.outcome_yaml(),
-        Err(f) => format!("FAIL\n{f}\n"),
-    }
-}
-
 fn finding_of(failure: &runner::Failure) -> Finding {
     let property = match &failure.reason {
         FailureReason::Invariant(v) => format!("invariant {}", v.invariant),
@@ -252,11 +244,9 @@ fn over_http(scenario: &Scenario, allow_refusals: bool) -> Result<Snapshot, Box<
             reason: FailureReason::Transport(format!("{e:?}")),
         })
     })?;
-    let mut observe = Observe {
-        allow_refusals,
-        ..Observe::default()
-    };
-    runner::run_observed(scenario, &mut http, &mut observe)
+    observed(allow_refusals, None, |o| {
+        runner::run_observed(scenario, &mut http, o)
+    })
 }
 
 /// Runs `run` with an [`Observe`] that allows refusals or not and reports the cells
@@ -338,16 +328,13 @@ fn check(
         let http = over_http(scenario, allow_refusals);
         match (&in_process, &http) {
             (_, Err(f)) if config.transports == Transports::Http => return Some(finding_of(f)),
-            (Some(a), b) if outcome_text(a) != outcome_text(b) => {
-                let diff = similar::TextDiff::from_lines(&outcome_text(a), &outcome_text(b))
-                    .unified_diff()
-                    .context_radius(2)
-                    .header("in-process", "http")
-                    .to_string();
-                return Some(Finding {
-                    property: "transports differ".into(),
-                    detail: diff,
-                });
+            (Some(a), b) => {
+                if let Some(diff) = runner::outcome_diff(a, b) {
+                    return Some(Finding {
+                        property: "transports differ".into(),
+                        detail: diff,
+                    });
+                }
             }
             _ => {}
         }
@@ -356,9 +343,13 @@ fn check(
         let again = config.case(case.index);
         let text = |c: &Case| c.to_yaml(&description(config, c, None), &c.steps).0;
         let same_case = again == *case && text(&again) == text(case);
-        let first = run_in_process(scenario, allow_refusals, None);
+        // The in-process run above is the first (over HTTP only there was none).
+        let first = match in_process {
+            Some(first) => first,
+            None => run_in_process(scenario, allow_refusals, None),
+        };
         let second = run_in_process(scenario, allow_refusals, None);
-        if !same_case || outcome_text(&first) != outcome_text(&second) {
+        if !same_case || runner::outcome_text(&first) != runner::outcome_text(&second) {
             return Some(Finding {
                 property: "determinism".into(),
                 detail: "the same seed and case gave different bytes".into(),

@@ -72,16 +72,7 @@ impl StepDef for CreateOrder {
         };
         g.orders.push(GenOrder {
             id,
-            lines: order
-                .lines
-                .iter()
-                .map(|l| GenLine {
-                    id: l.id,
-                    sku: l.sku.clone(),
-                    quantity: l.quantity,
-                    fulfilled: l.fulfilled,
-                })
-                .collect(),
+            lines: order.lines.iter().map(GenLine::from).collect(),
             imported: financial_status == FinancialStatus::Paid,
         });
         Some(Self(order))

@@ -25,15 +25,9 @@ fn main() {
 
 fn config(cases: u64, transports: Transports, faults: FaultPlan) -> Config {
     Config {
-        seed: 20261128,
-        cases,
-        max_steps: 12,
         transports,
-        check_determinism: false,
-        shard: (1, 1),
-        only_case: None,
         faults,
-        weights: None,
+        ..Config::new(20261128, cases)
     }
 }
 

@@ -9,15 +9,8 @@ use katana_sim::explore::{self, Config, Finding, Outcome, Transports};
 
 fn config(seed: u64, cases: u64, transports: Transports) -> Config {
     Config {
-        seed,
-        cases,
-        max_steps: 12,
         transports,
-        check_determinism: false,
-        shard: (1, 1),
-        only_case: None,
-        faults: FaultPlan::None,
-        weights: None,
+        ..Config::new(seed, cases)
     }
 }
 

@@ -60,6 +60,22 @@ pub struct Config {
 pub const DEFAULT_MAX_STEPS: usize = 12;
 
 impl Config {
+    /// A run of `cases` cases from `seed`, in process, with every other option at
+    /// its default (as `katana-sim explore` has them).
+    pub fn new(seed: u64, cases: u64) -> Self {
+        Self {
+            seed,
+            cases,
+            max_steps: DEFAULT_MAX_STEPS,
+            transports: Transports::InProcess,
+            check_determinism: false,
+            shard: (1, 1),
+            only_case: None,
+            faults: case::FaultPlan::None,
+            weights: None,
+        }
+    }
+
     /// Case `index` of this run.
     pub fn case(&self, index: u64) -> Case {
         Case::generate_weighted(
@@ -101,15 +117,9 @@ impl Weights {
             };
             let (name, weight) = (name.trim(), weight.trim());
             let Some(i) = STEPS.iter().position(|s| s.name == name && s.weight > 0) else {
-                let close = drawn
-                    .iter()
-                    .min_by_key(|d| strsim::levenshtein(d, name))
-                    .filter(|d| strsim::levenshtein(d, name) <= 3)
-                    .map(|d| format!("did you mean `{d}`? "))
-                    .unwrap_or_default();
                 return Err(format!(
-                    "`{name}` is not a step explore draws; {close}the steps are: {}",
-                    drawn.join(", ")
+                    "`{name}` is not a step explore draws; {}",
+                    crate::scenario::convert::suggestion(name, &drawn, "steps")
                 ));
             };
             by_step[i] = match weight.parse::<u32>() {

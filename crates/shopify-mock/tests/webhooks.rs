@@ -229,14 +229,21 @@ async fn every_change_sends_shopifys_topics() {
     );
 }
 
-#[tokio::test]
-async fn a_captured_payment_sends_orders_paid_then_orders_updated_signed() {
+/// A mock with order 1001 (CHAIR × 2) whose payment is pending, a receiver
+/// subscribed to it, and the clock a minute on.
+async fn pending_order_subscribed() -> (Harness, MockServer) {
     let h = harness().await;
     let mut pending = order(1001, &[(11, "CHAIR", 2, 0)]);
     pending.financial_status = shopify_mock::shopify_model::FinancialStatus::Pending;
     h.mock.seed_orders(&[pending]).unwrap();
     let server = subscribed(&h).await;
     h.tick(60);
+    (h, server)
+}
+
+#[tokio::test]
+async fn a_captured_payment_sends_orders_paid_then_orders_updated_signed() {
+    let (h, server) = pending_order_subscribed().await;
     let paid = h
         .graphql(
             "mutation { orderMarkAsPaid(input: {id: \"gid://shopify/Order/1001\"}) { order { id } userErrors { message } } }",
@@ -539,12 +546,7 @@ async fn an_edit_that_changes_nothing_sends_nothing() {
 /// a second capture, another kind or no body is refused and sends nothing.
 #[tokio::test]
 async fn a_rest_capture_transaction_pays_the_order() {
-    let h = harness().await;
-    let mut pending = order(1001, &[(11, "CHAIR", 2, 0)]);
-    pending.financial_status = shopify_mock::shopify_model::FinancialStatus::Pending;
-    h.mock.seed_orders(&[pending]).unwrap();
-    let server = subscribed(&h).await;
-    h.tick(60);
+    let (h, server) = pending_order_subscribed().await;
     let path = "orders/1001/transactions.json";
     let captured = h
         .post(path, json!({"transaction": {"kind": "capture"}}))

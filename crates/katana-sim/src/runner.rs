@@ -299,12 +299,14 @@ pub enum PlantedBug {
 }
 
 impl PlantedBug {
-    /// The bug the environment plants, if any.
+    /// The bug the environment plants, if any; read once per process (every world
+    /// `explore` makes asks).
     pub fn from_env() -> Option<Self> {
-        match std::env::var(PLANT_BUG_VAR).ok()?.as_str() {
+        static PLANTED: std::sync::OnceLock<Option<PlantedBug>> = std::sync::OnceLock::new();
+        *PLANTED.get_or_init(|| match std::env::var(PLANT_BUG_VAR).ok()?.as_str() {
             "mts_changed" => Some(Self::MtsChanged),
             _ => None,
-        }
+        })
     }
 
     fn act(self, katana: &mut Katana) {

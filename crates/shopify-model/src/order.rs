@@ -41,7 +41,7 @@ impl FulfillmentStatus {
 /// returned_quantity`. A return (a refund with restock type `return`) moves units
 /// from `current_quantity` to `returned_quantity` and leaves them fulfilled: Shopify
 /// does not undo a fulfilment when the customer sends units back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineItem {
     /// The line item id.
     pub id: LineId,
@@ -98,7 +98,7 @@ impl LineItem {
 }
 
 /// A refunded line item of a [`Refund`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundLineItem {
     /// The refund line item id.
     pub id: RefundLineItemId,
@@ -111,7 +111,7 @@ pub struct RefundLineItem {
 }
 
 /// A refund of an order. One with no line items refunds money only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
     /// The refund id.
     pub id: RefundId,
@@ -175,7 +175,7 @@ impl Refund {
 }
 
 /// A Shopify order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// The order id.
     pub id: OrderId,

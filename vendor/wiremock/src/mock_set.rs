@@ -15,6 +15,19 @@ use std::{
 use tokio::sync::Notify;
 use tokio::time::{Sleep, sleep};
 
+/// PATCH (vendored, see PATCH.md): what the server awaits, lock released, before
+/// answering: a delay, or a deferred response's future.
+pub(crate) enum Wait {
+    /// `ResponseTemplate::set_delay`.
+    Sleep(Sleep),
+    /// `ResponseTemplate::deferred`: the template to send.
+    Deferred(
+        std::pin::Pin<
+            Box<dyn std::future::Future<Output = crate::ResponseTemplate> + Send + 'static>,
+        >,
+    ),
+}
+
 /// The collection of mocks used by a `MockServer` instance to match against
 /// incoming requests.
 ///
@@ -57,7 +70,7 @@ impl MountedMockSet {
     pub(crate) async fn handle_request(
         &mut self,
         request: Request,
-    ) -> Result<(hyper::Response<Full<Bytes>>, Option<Sleep>), ErrorResponse> {
+    ) -> Result<(hyper::Response<Full<Bytes>>, Option<Wait>), ErrorResponse> {
         debug!("Handling request.");
         let mut response_template: Option<_> = None;
         self.mocks.sort_by_key(|(m, _)| m.specification.priority);
@@ -73,7 +86,14 @@ impl MountedMockSet {
         if let Some(response_template) = response_template {
             match response_template {
                 Ok(response_template) => {
-                    let delay = response_template.delay().map(sleep);
+                    // PATCH: a deferred response is awaited by the server.
+                    if let Some(deferred) = response_template.take_deferred() {
+                        return Ok((
+                            response_template.generate_response(),
+                            Some(Wait::Deferred(deferred)),
+                        ));
+                    }
+                    let delay = response_template.delay().map(sleep).map(Wait::Sleep);
                     Ok((response_template.generate_response(), delay))
                 }
                 Err(err) => Err(err),

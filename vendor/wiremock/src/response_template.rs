@@ -3,7 +3,24 @@ use http_body_util::Full;
 use hyper::body::Bytes;
 use serde::Serialize;
 use std::convert::TryInto;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+// PATCH (vendored, see PATCH.md): a response whose template is computed by a future,
+// awaited after the server's lock is released (a long poll).
+type DeferredFuture = Pin<Box<dyn Future<Output = ResponseTemplate> + Send + 'static>>;
+
+/// The future of a deferred response; taken (once) by the server.
+#[derive(Clone)]
+struct Deferred(Arc<Mutex<Option<DeferredFuture>>>);
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
+}
 
 /// The blueprint for the response returned by a [`MockServer`] when a [`Mock`] matches on an incoming request.
 ///
@@ -16,6 +33,7 @@ pub struct ResponseTemplate {
     headers: HeaderMap,
     body: Option<Vec<u8>>,
     delay: Option<Duration>,
+    deferred: Option<Deferred>,
 }
 
 // `wiremock` is a crate meant for testing - failures are most likely not handled/temporary mistakes.
@@ -40,7 +58,31 @@ impl ResponseTemplate {
             mime: String::new(),
             body: None,
             delay: None,
+            deferred: None,
         }
+    }
+
+    /// PATCH (vendored, see PATCH.md): a response computed by `future`, which the
+    /// server awaits after releasing its lock, so other requests are served
+    /// meanwhile (a long poll). The template `future` yields is sent (its delay
+    /// too); the deferred response itself has no other content.
+    pub fn deferred<F>(future: F) -> Self
+    where
+        F: Future<Output = ResponseTemplate> + Send + 'static,
+    {
+        let mut template = Self::new(200);
+        template.deferred = Some(Deferred(Arc::new(Mutex::new(Some(Box::pin(future))))));
+        template
+    }
+
+    /// PATCH: the deferred future, if any (each is taken once).
+    pub(crate) fn take_deferred(&self) -> Option<DeferredFuture> {
+        let deferred = self.deferred.as_ref()?;
+        deferred
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
     }
 
     /// Append a header `value` to list of headers with `key` as header name.

@@ -39,7 +39,7 @@ impl MockServerState {
     pub(super) async fn handle_request(
         &mut self,
         request: Request,
-    ) -> Result<(hyper::Response<Full<Bytes>>, Option<tokio::time::Sleep>), ErrorResponse> {
+    ) -> Result<(hyper::Response<Full<Bytes>>, Option<crate::mock_set::Wait>), ErrorResponse> {
         // If request recording is enabled, record the incoming request
         // by adding it to the `received_requests` stack
         if let Some(received_requests) = &mut self.received_requests {

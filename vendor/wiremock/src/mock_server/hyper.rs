@@ -75,8 +75,18 @@ pub(super) async fn run_server(
             // e.g. check that mock assumptions have been verified.
             // Using long delays in tests without handling the delay as we are doing here
             // caused tests to hang (see https://github.com/seanmonstar/reqwest/issues/1147)
-            if let Some(delay) = delay {
-                delay.await;
+            // PATCH (vendored, see PATCH.md): a deferred response is computed here,
+            // with the lock released.
+            match delay {
+                Some(crate::mock_set::Wait::Sleep(delay)) => delay.await,
+                Some(crate::mock_set::Wait::Deferred(deferred)) => {
+                    let template = deferred.await;
+                    if let Some(delay) = template.delay() {
+                        tokio::time::sleep(*delay).await;
+                    }
+                    return Ok(template.generate_response());
+                }
+                None => {}
             }
 
             Ok::<_, ErrorLifetimeCast>(response)

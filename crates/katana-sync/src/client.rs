@@ -1,13 +1,15 @@
-//! A small REST Admin API client for the reads the sync needs: one order, and the
-//! orders updated since a given instant (every status, every page). It sends the
-//! access token, honours `Retry-After` on 429, and retries 5xx and a connection
-//! that breaks before the answer (reset, closed) with exponential backoff: every
-//! read is idempotent.
+//! A small REST Admin API client for what the sync needs: one order, the orders
+//! updated since a given instant (every status, every page), and the app's webhook
+//! subscriptions (list every page, create one). It sends the access token, honours
+//! `Retry-After` on 429, and retries 5xx and a connection that breaks before the
+//! answer (reset, closed) with exponential backoff: every read is idempotent, and
+//! a repeated subscription is refused by Shopify as "already been taken", which the
+//! client reads as "present".
 
 use std::time::Duration;
 
 use katana_rules::OrderId;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::shopify::ShopifyOrder;
@@ -100,24 +102,39 @@ impl ShopifyClient {
         url: &str,
         query: &[(&str, String)],
     ) -> Result<reqwest::Response, ClientError> {
+        self.send(Method::GET, url, query, None).await
+    }
+
+    /// A request with the token, retried as [`ShopifyClient::get`] says. Only for
+    /// requests that are safe to repeat: reads, and writes whose repetition Shopify
+    /// refuses in a way the caller recognises (a second `POST webhooks.json` for the
+    /// same topic and address is a 422 "already been taken").
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<reqwest::Response, ClientError> {
         let mut backoff = self.retry.backoff;
         let mut attempt = 0;
         loop {
-            let sent = self
+            let mut request = self
                 .http
-                .get(url)
+                .request(method.clone(), url)
                 .query(query)
                 .header("X-Shopify-Access-Token", &self.token)
-                .header("Accept", "application/json")
-                .send()
-                .await;
-            let response = match sent {
+                .header("Accept", "application/json");
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = match request.send().await {
                 Ok(response) => response,
                 // A request that could not be built will not be mended by a retry.
                 Err(e) if e.is_builder() || attempt >= self.retry.max_retries => {
                     return Err(e.into());
                 }
-                // A reset or closed connection, no answer: the read is idempotent.
+                // A reset or closed connection, no answer: the request is safe to repeat.
                 Err(_) => {
                     tokio::time::sleep(backoff).await;
                     backoff = backoff.saturating_mul(2);
@@ -144,6 +161,37 @@ impl ShopifyClient {
         }
     }
 
+    /// Every item of a paginated list: the first page at `url` with `query`, then
+    /// every `rel="next"` page of the `Link` header; `items` reads one page's body.
+    async fn all_pages<T>(
+        &self,
+        url: String,
+        mut query: Vec<(&str, String)>,
+        items: impl Fn(&[u8]) -> Result<Vec<T>, serde_json::Error>,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut url = url;
+        let mut all = Vec::new();
+        // A bounded walk: a store of this size would be a bug in the server.
+        for _ in 0..100_000 {
+            let response = self.get(&url, &query).await?;
+            let next = next_link(&response);
+            let bytes = checked(response, &url).await?;
+            let page = items(&bytes).map_err(|error| ClientError::Json {
+                url: url.clone(),
+                error,
+            })?;
+            all.extend(page);
+            match next {
+                Some(next) => {
+                    url = next;
+                    query.clear();
+                }
+                None => break,
+            }
+        }
+        Ok(all)
+    }
+
     /// The order as it is now; `None` when Shopify answers 404 (it was deleted).
     pub async fn order(&self, id: OrderId) -> Result<Option<ShopifyOrder>, ClientError> {
         let url = format!("{}/orders/{id}.json", self.api);
@@ -163,33 +211,113 @@ impl ShopifyClient {
         &self,
         since: Option<&str>,
     ) -> Result<Vec<ShopifyOrder>, ClientError> {
-        let mut url = format!("{}/orders.json", self.api);
+        let url = format!("{}/orders.json", self.api);
         let mut query = vec![("status", "any".to_string()), ("limit", "250".to_string())];
         if let Some(since) = since {
             query.push(("updated_at_min", since.to_string()));
         }
-        let mut all = Vec::new();
-        // A bounded walk: a store of this size would be a bug in the server.
-        for _ in 0..100_000 {
-            let response = self.get(&url, &query).await?;
-            let next = next_link(&response);
-            let bytes = checked(response, &url).await?;
-            let page: OrderList =
-                serde_json::from_slice(&bytes).map_err(|error| ClientError::Json {
-                    url: url.clone(),
-                    error,
-                })?;
-            all.extend(page.orders);
-            match next {
-                Some(next) => {
-                    url = next;
-                    query.clear();
-                }
-                None => break,
-            }
-        }
-        Ok(all)
+        self.all_pages(url, query, |bytes| {
+            serde_json::from_slice::<OrderList>(bytes).map(|page| page.orders)
+        })
+        .await
     }
+
+    /// The app's webhook subscriptions (`GET webhooks.json`, every page). Shopify
+    /// lists only the subscriptions of the app whose token asks.
+    pub async fn webhooks(&self) -> Result<Vec<WebhookSubscription>, ClientError> {
+        let url = format!("{}/webhooks.json", self.api);
+        let query = vec![("limit", "250".to_string())];
+        self.all_pages(url, query, |bytes| {
+            serde_json::from_slice::<WebhookList>(bytes).map(|page| page.webhooks)
+        })
+        .await
+    }
+
+    /// Subscribes `address` to `topic` in JSON (`POST webhooks.json` with
+    /// `{"webhook":{"topic","address","format":"json"}}`). Shopify's 422 "for this
+    /// topic has already been taken" (that topic already goes to that address) is
+    /// [`WebhookCreated::AlreadyTaken`]; any other refusal is an error carrying
+    /// Shopify's answer. Retried like a read: a repeat of a create that did land is
+    /// answered "already taken".
+    pub async fn create_webhook(
+        &self,
+        topic: &str,
+        address: &str,
+    ) -> Result<WebhookCreated, ClientError> {
+        let url = format!("{}/webhooks.json", self.api);
+        let body = serde_json::json!({
+            "webhook": { "topic": topic, "address": address, "format": "json" }
+        });
+        let response = self.send(Method::POST, &url, &[], Some(&body)).await?;
+        if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            let bytes = response.bytes().await?;
+            if already_taken(&bytes) {
+                return Ok(WebhookCreated::AlreadyTaken);
+            }
+            return Err(ClientError::Status {
+                status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+                url,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        let bytes = checked(response, &url).await?;
+        serde_json::from_slice::<WebhookEnvelope>(&bytes)
+            .map(|e| WebhookCreated::Created(e.webhook))
+            .map_err(|error| ClientError::Json { url, error })
+    }
+}
+
+/// One webhook subscription as `webhooks.json` shows it (the fields the sync reads;
+/// `created_at`, `updated_at`, `api_version` and the rest are ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WebhookSubscription {
+    /// Shopify's id, for `DELETE webhooks/{id}.json`.
+    pub id: u64,
+    /// Where deliveries go.
+    pub address: String,
+    /// e.g. `orders/create`.
+    pub topic: String,
+    /// `json` or `xml`; absent in an answer counts as Shopify's default, `json`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// What `POST webhooks.json` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookCreated {
+    /// A new subscription (201).
+    Created(WebhookSubscription),
+    /// 422 "for this topic has already been taken": the topic already goes to that
+    /// address (made by an earlier start, or by another start racing this one).
+    AlreadyTaken,
+}
+
+#[derive(Deserialize)]
+struct WebhookList {
+    webhooks: Vec<WebhookSubscription>,
+}
+
+#[derive(Deserialize)]
+struct WebhookEnvelope {
+    webhook: WebhookSubscription,
+}
+
+/// Whether a 422 body is Shopify's "already been taken" for a topic and address:
+/// `{"errors":{"address":["for this topic has already been taken"]}}`.
+fn already_taken(body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let Some(errors) = v.get("errors").and_then(serde_json::Value::as_object) else {
+        return false;
+    };
+    errors.values().any(|messages| {
+        messages.as_array().is_some_and(|list| {
+            list.iter()
+                .filter_map(serde_json::Value::as_str)
+                .any(|m| m.contains("already been taken"))
+        })
+    })
 }
 
 async fn checked(response: reqwest::Response, url: &str) -> Result<Vec<u8>, ClientError> {

@@ -7,8 +7,14 @@
 //! [`chosen`].
 //!
 //! The I/O part is the sync a real integration would run: [`webhook`] (signature and
-//! delivery checks), [`client`] (REST reads with retries) and [`service`] (the webhook
-//! receiver, idempotency, reconciliation).
+//! delivery checks, the topics it subscribes to), [`client`] (REST reads and webhook
+//! subscriptions, with retries) and [`service`] (the webhook receiver, idempotency,
+//! reconciliation).
+//!
+//! At start the sync registers its own webhook subscriptions through the Admin API,
+//! as a real app does: [`service::SyncService::register_webhooks`] subscribes the
+//! receiver's URL to every topic in [`webhook::WEBHOOK_TOPICS`] (`webhooks.json`),
+//! creating only what is missing and deleting nothing.
 //!
 //! It never imports `shopify-model`: a shape the mock gets wrong must be caught here,
 //! not shared.

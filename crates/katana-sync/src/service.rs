@@ -12,6 +12,10 @@
 //! - deliveries are processed one at a time (read and apply under one lock);
 //! - a delivery is answered 2xx only once it has been applied, so "every delivery
 //!   answered" means "every change applied";
+//! - at start, [`SyncService::register_webhooks`] subscribes the receiver's URL to
+//!   every topic in [`WEBHOOK_TOPICS`] through the Admin API (`webhooks.json`), as a
+//!   real app does: it lists what exists, creates only what is missing, and never
+//!   deletes a subscription;
 //! - reconciliation lists every order updated since the last pass (all statuses,
 //!   every page), checks that the orders of existing SOs still exist, and applies
 //!   what webhooks missed.
@@ -29,10 +33,10 @@ use jiff::Timestamp;
 use katana_rules::{Effect, Katana, KatanaError, OrderId};
 use tokio::sync::Mutex;
 
-use crate::client::{ClientError, ShopifyClient};
+use crate::client::{ClientError, ShopifyClient, WebhookCreated, WebhookSubscription};
 use crate::plan::{Settings, apply_plan, plan_for};
 use crate::shopify::ShopifyOrder;
-use crate::webhook::{OrderEvent, order_event, read_delivery};
+use crate::webhook::{OrderEvent, WEBHOOK_TOPICS, order_event, read_delivery};
 
 /// Why the sync could not apply an event.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +47,69 @@ pub enum SyncError {
     /// Katana refused a change the sync planned (a bug in the plan).
     #[error("Katana refused a planned change: {0}")]
     Katana(#[from] KatanaError),
+}
+
+/// Why the sync could not subscribe to its webhooks; each names the request, the
+/// topic where there is one, and Shopify's answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// `GET webhooks.json` failed.
+    #[error("listing the app's webhook subscriptions (GET webhooks.json) failed{hint}: {0}", hint = hint(.0))]
+    List(ClientError),
+    /// `POST webhooks.json` for one topic failed.
+    #[error("subscribing {address} to {topic} (POST webhooks.json) failed{hint}: {error}", hint = hint(.error))]
+    Create {
+        /// The topic.
+        topic: &'static str,
+        /// The receiver's URL.
+        address: String,
+        /// Shopify's answer.
+        error: ClientError,
+    },
+    /// The topic already goes to this address, but not as JSON: the sync reads only
+    /// JSON deliveries, and Shopify refuses a second subscription for the pair.
+    #[error(
+        "webhook subscription {id} sends {topic} to {address} as {format:?}, but the sync reads JSON; \
+         delete it (DELETE webhooks/{id}.json) and start again"
+    )]
+    NotJson {
+        /// The topic.
+        topic: &'static str,
+        /// The receiver's URL.
+        address: String,
+        /// The subscription's id.
+        id: u64,
+        /// Its format.
+        format: String,
+    },
+}
+
+/// A hint for the answers whose fix is on the caller's side.
+fn hint(error: &ClientError) -> &'static str {
+    match error {
+        ClientError::Status { status: 401, .. } => {
+            " (Shopify refused the access token: check the token the client was built with)"
+        }
+        ClientError::Status { status: 403, .. } => {
+            " (the app lacks the access scope for this topic: order topics need read_orders)"
+        }
+        _ => "",
+    }
+}
+
+/// What [`SyncService::register_webhooks`] found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registration {
+    /// The topics subscribed now, in [`WEBHOOK_TOPICS`] order.
+    pub created: Vec<&'static str>,
+    /// The topics that already went to the address (listed, or refused as "already
+    /// been taken" by a start racing this one), in [`WEBHOOK_TOPICS`] order.
+    pub existing: Vec<&'static str>,
+    /// Subscriptions of the sync's topics to other addresses, left alone: the token
+    /// cannot tell an old address of this sync from another receiver of the same
+    /// app (a second instance, a tool), so deleting them is a person's decision.
+    /// They only add duplicate deliveries elsewhere.
+    pub elsewhere: Vec<WebhookSubscription>,
 }
 
 /// Katana and what the sync remembers, behind the service's lock.
@@ -160,6 +227,60 @@ impl SyncService {
         Router::new()
             .route("/webhooks", post(receive))
             .with_state(self.clone())
+    }
+
+    /// Makes sure `callback_url` (the receiver's URL, e.g. [`WebhookServer::url`]) is
+    /// subscribed to every topic in [`WEBHOOK_TOPICS`], through the Admin API as a
+    /// real app does at start. Idempotent: it lists the app's subscriptions first
+    /// (`GET webhooks.json`), creates only the missing topics for that address
+    /// (`POST webhooks.json`, JSON format), and counts Shopify's 422 "already been
+    /// taken" as present (another start got there first). It deletes nothing:
+    /// subscriptions of its topics to other addresses are reported in
+    /// [`Registration::elsewhere`]. Requests are retried as the client's
+    /// [`crate::client::RetryPolicy`] says.
+    pub async fn register_webhooks(
+        &self,
+        callback_url: &str,
+    ) -> Result<Registration, RegisterError> {
+        let client = &self.inner.client;
+        let listed = client.webhooks().await.map_err(RegisterError::List)?;
+        let mut registration = Registration::default();
+        for topic in WEBHOOK_TOPICS {
+            let mut present = false;
+            for sub in listed.iter().filter(|s| s.topic == topic) {
+                if sub.address != callback_url {
+                    registration.elsewhere.push(sub.clone());
+                    continue;
+                }
+                match sub.format.as_deref() {
+                    None | Some("json") => present = true,
+                    Some(other) => {
+                        return Err(RegisterError::NotJson {
+                            topic,
+                            address: callback_url.to_string(),
+                            id: sub.id,
+                            format: other.to_string(),
+                        });
+                    }
+                }
+            }
+            if present {
+                registration.existing.push(topic);
+                continue;
+            }
+            match client.create_webhook(topic, callback_url).await {
+                Ok(WebhookCreated::Created(_)) => registration.created.push(topic),
+                Ok(WebhookCreated::AlreadyTaken) => registration.existing.push(topic),
+                Err(error) => {
+                    return Err(RegisterError::Create {
+                        topic,
+                        address: callback_url.to_string(),
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(registration)
     }
 
     /// Serves the webhook receiver on `addr` (port 0: a free port) until the

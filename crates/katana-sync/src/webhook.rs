@@ -78,6 +78,38 @@ pub fn sign(body: &[u8], secret: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// The topics the sync subscribes to at start ([`crate::service::SyncService::register_webhooks`]):
+/// every topic Shopify sends when something the sync reads can change. Each one is
+/// handled by [`order_event`] (none is [`OrderEvent::Ignored`]):
+///
+/// - `orders/create`: the import decision (rules.md §3) is made on creation;
+/// - `orders/paid`: a pending order's payment captured (`financial_status`), which
+///   imports an order that waited for it (rules.md §3b);
+/// - `orders/edited`, `refunds/create`: the lines' `current_quantity` and returns;
+/// - `orders/cancelled`, `orders/fulfilled`, `orders/partially_fulfilled`:
+///   `cancelled_at`, `fulfillment_status` and the lines' fulfilment;
+/// - `orders/updated`: archiving (`closed_at`) and whatever the other topics do not
+///   name;
+/// - `orders/delete`: the only word that an order is gone (no `orders/updated`
+///   follows a deletion).
+///
+/// Several topics may announce one change (Shopify commonly sends `orders/updated`
+/// alongside the others); that is harmless, since every delivery reads the order as it is now and applies
+/// only the difference. Subscribing to `orders/updated` alone would leave deletion
+/// to reconciliation, and would rest on Shopify sending `orders/updated` for every
+/// change, which its docs do not promise.
+pub const WEBHOOK_TOPICS: [&str; 9] = [
+    "orders/create",
+    "orders/updated",
+    "orders/edited",
+    "orders/cancelled",
+    "orders/delete",
+    "orders/paid",
+    "orders/fulfilled",
+    "orders/partially_fulfilled",
+    "refunds/create",
+];
+
 /// What a delivery asks of the sync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrderEvent {
@@ -210,5 +242,15 @@ mod tests {
             OrderEvent::Ignored
         );
         assert!(order_event("orders/updated", br#"{"name":"x"}"#).is_err());
+    }
+
+    /// Every topic the sync subscribes to is one it acts on.
+    #[test]
+    fn every_subscribed_topic_is_acted_on() {
+        let body = br#"{"id":7,"order_id":7,"order_edit":{"id":1,"order_id":7}}"#;
+        for topic in WEBHOOK_TOPICS {
+            let event = order_event(topic, body).unwrap();
+            assert_ne!(event, OrderEvent::Ignored, "{topic}");
+        }
     }
 }

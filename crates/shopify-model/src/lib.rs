@@ -4,7 +4,8 @@
 //! No I/O, no clock, no randomness: every instant is an argument (`now`), and the
 //! same calls give the same store and the same JSON bytes.
 //!
-//! - [`Store`] holds every order and makes every change: [`Store::create_order`],
+//! - [`Store`] holds every order and makes every change: [`Store::create_order`]
+//!   ([`Store::create_orders`] for a batch, all or nothing without copying the store),
 //!   [`Store::edit`] (a batch, as GraphQL `orderEditCommit` applies it),
 //!   [`Store::refund`], [`Store::cancel`], [`Store::close`], [`Store::open`],
 //!   [`Store::delete`], [`Store::fulfill`], [`Store::pay`]. Each checks everything before it changes
@@ -17,7 +18,8 @@
 //!   same typed refusal. Every operation checks in one documented order (order
 //!   exists, its state, what the change names, values: see [`Store`]'s module docs),
 //!   so a change refused for two reasons reports the same first one whichever API
-//!   made it.
+//!   made it. Reads cost O(log n) in the store's size: [`Store::order`], and
+//!   [`Store::orders_in`] for the orders of a range of ids (a list's page).
 //! - [`Order::to_rest_json`], [`Refund::to_rest_json`] and
 //!   [`OrderEdit::to_webhook_json`] are the JSON a client reads.
 //!

@@ -140,6 +140,87 @@ fn orders_are_read_in_id_order() {
 }
 
 #[test]
+fn orders_in_reads_a_range_of_ids_in_id_order() {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let mut s = Store::new();
+    assert!(s.is_empty());
+    for id in [30, 10, 20, 40] {
+        s.create_order(&new_order(id, vec![line(id, "A", 1, 0)]), t(0))
+            .unwrap();
+    }
+    assert_eq!((s.len(), s.is_empty()), (4, false));
+    let ids = |it: &mut dyn Iterator<Item = &Order>| it.map(|o| o.id).collect::<Vec<_>>();
+    let none: [OrderId; 0] = [];
+    assert_eq!(ids(&mut s.orders_in((Excluded(20), Unbounded))), [30, 40]);
+    assert_eq!(ids(&mut s.orders_in(..20).rev()), [10]);
+    assert_eq!(ids(&mut s.orders_in(15..=30)), [20, 30]);
+    assert_eq!(ids(&mut s.orders_in(..)), [10, 20, 30, 40]);
+    // Ranges that hold no id yield nothing (`BTreeMap::range` would panic).
+    assert_eq!(ids(&mut s.orders_in((Excluded(20), Excluded(20)))), none);
+    assert_eq!(ids(&mut s.orders_in((Excluded(20), Included(20)))), none);
+    assert_eq!(ids(&mut s.orders_in((Included(20), Excluded(20)))), none);
+    #[allow(clippy::reversed_empty_ranges)]
+    let backwards = 30..10;
+    assert_eq!(ids(&mut s.orders_in(backwards)), none);
+    assert_eq!(ids(&mut s.orders_in((Excluded(40), Unbounded))), none);
+}
+
+#[test]
+fn create_orders_is_all_or_nothing() {
+    let mut s = store();
+    // The first two would pass; the third reuses line 11 of order 1001.
+    let batch = [
+        new_order(2001, vec![line(31, "DESK", 1, 0)]),
+        new_order(2002, vec![line(32, "SOFA", 2, 0), line(33, "CHAIR", 1, 0)]),
+        new_order(2003, vec![line(11, "RUG", 1, 0)]),
+    ];
+    let err = refused(&mut s, |s| s.create_orders(&batch, t(1)).unwrap_err());
+    assert_eq!(
+        err,
+        ShopifyError::DuplicateLine {
+            line: 11,
+            owner: "#1001".into()
+        }
+    );
+    // An id used earlier in the same batch: refused as `create_order` refuses it.
+    let err = refused(&mut s, |s| {
+        s.create_orders(&[batch[0].clone(), batch[0].clone()], t(1))
+            .unwrap_err()
+    });
+    assert_eq!(err, ShopifyError::DuplicateOrder { order: 2001 });
+    let err = refused(&mut s, |s| {
+        let again = new_order(2004, vec![line(31, "A", 1, 0)]);
+        s.create_orders(&[batch[0].clone(), again], t(1))
+            .unwrap_err()
+    });
+    assert_eq!(
+        err,
+        ShopifyError::DuplicateLine {
+            line: 31,
+            owner: "#2001".into()
+        }
+    );
+    // Nothing was allocated by the refused batches: the same store as creating
+    // the good orders one by one.
+    let mut one_by_one = store();
+    for o in &batch[..2] {
+        one_by_one.create_order(o, t(1)).unwrap();
+    }
+    s.create_orders(&batch[..2], t(1)).unwrap();
+    assert_eq!(s, one_by_one);
+    assert_eq!(s.variant_for_sku("DESK"), Some(4));
+    assert_eq!(
+        s.add_line(2001, None, "LAMP", 1, t(2)).unwrap().added_lines,
+        [34]
+    );
+    assert_eq!(
+        Store::with_orders(&batch[..2], t(1)).unwrap().len(),
+        2,
+        "with_orders creates the batch"
+    );
+}
+
+#[test]
 fn create_order_refusals() {
     let mut s = store();
     let err = refused(&mut s, |s| {

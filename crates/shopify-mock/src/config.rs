@@ -44,6 +44,11 @@ pub struct MockConfig {
     pub graphql_max_cost: f64,
     /// Webhook timeout, retries and backoff.
     pub webhooks: WebhookConfig,
+    /// The app's secret: the key of `X-Shopify-Hmac-Sha256` for the subscriptions
+    /// made over the API (REST `webhooks.json`, GraphQL `webhookSubscriptionCreate`),
+    /// as Shopify signs every webhook of an app with its client secret. Default
+    /// `mock-webhook-secret` (what `serve --webhook-secret` defaults to).
+    pub webhook_secret: String,
     /// Where "now" comes from: timestamps and the buckets.
     pub clock: Arc<dyn Clock>,
     /// Called for every request answered.
@@ -61,6 +66,7 @@ impl Default for MockConfig {
             graphql_bucket: BucketConfig::GRAPHQL,
             graphql_max_cost: 1000.0,
             webhooks: WebhookConfig::default(),
+            webhook_secret: "mock-webhook-secret".to_owned(),
             clock: Arc::new(SystemClock),
             request_log: None,
         }
@@ -78,6 +84,7 @@ impl std::fmt::Debug for MockConfig {
             .field("graphql_bucket", &self.graphql_bucket)
             .field("graphql_max_cost", &self.graphql_max_cost)
             .field("webhooks", &self.webhooks)
+            .field("webhook_secret", &self.webhook_secret)
             .field("clock", &self.clock)
             .field("request_log", &self.request_log.is_some())
             .finish()

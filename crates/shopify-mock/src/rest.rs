@@ -3,14 +3,17 @@
 //! checked the token, the bucket and injected faults; every refusal is
 //! shopify-model's, answered as Shopify does (404 for the path's order, else 422).
 
+pub(crate) mod shared;
+
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use shopify_model::{
-    CancelReason, FinancialStatus, FulfillmentStatus, LineId, Order, OrderId, RefundLineRequest,
-    RestockType, ShopifyError, quantity_from_json,
+    CancelReason, FinancialStatus, FulfillmentStatus, LineId, NewLine, NewOrder, Order, OrderId,
+    RefundLineRequest, RestockType, ShopifyError, Store, quantity_from_json,
 };
 use wiremock::Request;
 
@@ -38,7 +41,7 @@ impl From<ShopifyError> for Reply {
 }
 
 /// Answers a REST Admin API call; `path` is what follows `/admin/api/{version}/`.
-pub(crate) fn route(core: &Core, req: &Request, rest: &str) -> Reply {
+pub(crate) fn route(core: &Arc<Core>, req: &Request, rest: &str) -> Reply {
     use wiremock::http::Method;
     let segs: Vec<&str> = rest.split('/').collect();
     // HEAD is served wherever GET is: the same status and headers; the server
@@ -50,6 +53,35 @@ pub(crate) fn route(core: &Core, req: &Request, rest: &str) -> Reply {
     };
     let result = match (m, segs.as_slice()) {
         (&Method::GET, ["orders.json"]) => list_orders(core, req),
+        (&Method::POST, ["orders.json"]) => create_order(core, req),
+        (&Method::GET, ["orders", id, "fulfillment_orders.json"]) => with_id(core, id, |id| {
+            let s = core.lock();
+            let order = s.store().order(id)?;
+            Ok(Reply::json(
+                200,
+                &json!({"fulfillment_orders": [shared::fulfillment_order_json(order)]}),
+            ))
+        }),
+        (&Method::POST, ["fulfillments.json"]) => create_fulfillment(core, req),
+        (&Method::GET, ["webhooks.json"]) => list_webhooks(core, req),
+        (&Method::GET, ["webhooks", "count.json"]) => count_webhooks(core, req),
+        (&Method::POST, ["webhooks.json"]) => create_webhook(core, req),
+        (_, ["webhooks", file]) => match order_id(file) {
+            Some(id) if m == Method::GET => {
+                let records = shared::records(core);
+                shared::get_webhook(core, &records, id, core.now())
+                    .map(|w| webhook_reply(core, 200, &w))
+                    .map_err(Reply::from)
+            }
+            Some(id) if m == Method::PUT => update_webhook(core, req, id),
+            Some(id) if m == Method::DELETE => {
+                let records = shared::records(core);
+                shared::delete_webhook(core, &records, id, core.now())
+                    .map(|()| Reply::json(200, &json!({})))
+                    .map_err(Reply::from)
+            }
+            _ => Err(Reply::not_found()),
+        },
         (&Method::GET, ["orders", "count.json"]) => count_orders(core, req),
         (_, ["orders", file]) => match order_id(file) {
             Some(id) if m == Method::GET => get_order(core, req, id),
@@ -657,4 +689,404 @@ fn refund_line(item: &Value) -> Result<RefundLineRequest, Reply> {
         quantity,
         restock_type,
     })
+}
+
+// ----- the body of a create: `{"<root>": {…}}` ---------------------------------------
+
+/// The object under `root` in the JSON body, or a 400 naming what is wrong.
+fn root_object(req: &Request, root: &str) -> Result<Map<String, Value>, Reply> {
+    let problem = |what: String| {
+        Reply::bad_request(
+            root,
+            format!("Required parameter missing or invalid: {what}"),
+        )
+    };
+    if req.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(problem(format!(
+            "the body is empty; send {{\"{root}\": {{…}}}}"
+        )));
+    }
+    let body: Value = serde_json::from_slice(&req.body)
+        .map_err(|e| problem(format!("the body is not valid JSON ({e})")))?;
+    match body.get(root) {
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(other) => Err(problem(format!(
+            "\"{root}\" must be an object, not {other}"
+        ))),
+        None => Err(problem(format!(
+            "the body has no \"{root}\" object; send {{\"{root}\": {{…}}}}"
+        ))),
+    }
+}
+
+/// An id given as a number or a string of digits.
+fn id_value(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A 422 `{"errors": {key: [message]}}`.
+fn refuse(key: &str, message: impl Into<String>) -> Reply {
+    Reply::unprocessable(key, message.into())
+}
+
+// ----- POST orders.json ----------------------------------------------------------------
+
+/// One line of the body, before ids are given out.
+struct LineDraft {
+    id: Option<LineId>,
+    sku: String,
+    quantity: u32,
+}
+
+/// `POST orders.json`: creates an order as an app (or a checkout) would, sending
+/// `orders/create`. Shopify gives the ids; as a mock extension an `id` on the
+/// order or on a line item is used when it is free (the store refuses one in use).
+fn create_order(core: &Core, req: &Request) -> Result<Reply, Reply> {
+    let o = root_object(req, "order")?;
+    let explicit_id = match o.get("id") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(id_value(v).ok_or_else(|| {
+            refuse("id", format!("{v} is not an order id; give a whole number, or leave it out for the next free id"))
+        })?),
+    };
+    let name = match o.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) => Some(n.clone()),
+        Some(v) => {
+            return Err(refuse(
+                "name",
+                format!("{v} is not a name; give a string such as \"#1001\""),
+            ));
+        }
+    };
+    let financial_status = match o.get("financial_status") {
+        None | Some(Value::Null) => FinancialStatus::Paid,
+        Some(v) => match v.as_str() {
+            Some("pending") => FinancialStatus::Pending,
+            Some("authorized") => FinancialStatus::Authorized,
+            Some("paid") => FinancialStatus::Paid,
+            _ => {
+                return Err(refuse(
+                    "financial_status",
+                    format!(
+                        "{v} is not a financial status the mock creates orders with; use pending, authorized or paid"
+                    ),
+                ));
+            }
+        },
+    };
+    let items = match o.get("line_items") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(v) => {
+            return Err(Reply::bad_request(
+                "line_items",
+                format!(
+                    "Required parameter missing or invalid: line_items must be a list, not {v}"
+                ),
+            ));
+        }
+    };
+    let order = core.create_order_with(|store: &Store, free_order, free_line| {
+        let mut drafts = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            drafts.push(line_draft(store, i, item)?);
+        }
+        // Fresh line ids start above every id the store or this body holds.
+        let mut next = drafts
+            .iter()
+            .filter_map(|d| d.id)
+            .map(|id| id.saturating_add(1))
+            .fold(free_line, u64::max);
+        let lines = drafts
+            .into_iter()
+            .map(|d| NewLine {
+                id: d.id.unwrap_or_else(|| {
+                    let id = next;
+                    next = next.saturating_add(1);
+                    id
+                }),
+                sku: d.sku,
+                quantity: d.quantity,
+                fulfilled: 0,
+            })
+            .collect();
+        Ok::<_, Reply>(NewOrder {
+            id: explicit_id.unwrap_or(free_order),
+            name: name.clone(),
+            financial_status,
+            lines,
+            archived: false,
+            cancelled: false,
+        })
+    })?;
+    Ok(Reply::json(201, &json!({"order": order.to_rest_json()})))
+}
+
+/// A line of `POST orders.json`: its SKU from `sku`, or from the catalogue by
+/// `variant_id` (the variant's SKU wins when both are given).
+fn line_draft(store: &Store, i: usize, item: &Value) -> Result<LineDraft, Reply> {
+    let n = i + 1;
+    let Value::Object(item) = item else {
+        return Err(refuse(
+            "line_items",
+            format!(
+                "line item {n} must be an object such as {{\"sku\": \"CHAIR\", \"quantity\": 1}}, not {item}"
+            ),
+        ));
+    };
+    let id = match item.get("id") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(id_value(v).ok_or_else(|| {
+            refuse(
+                "line_items",
+                format!(
+                    "line item {n}: {v} is not a line item id; give a whole number or leave it out"
+                ),
+            )
+        })?),
+    };
+    let sku = match item.get("variant_id") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let variant = id_value(v).ok_or_else(|| {
+                refuse(
+                    "line_items",
+                    format!("line item {n}: {v} is not a variant id"),
+                )
+            })?;
+            Some(store.sku_for_variant(variant).map(str::to_owned).ok_or_else(|| {
+                refuse(
+                    "line_items",
+                    format!("line item {n}: variant {variant} does not exist; give a sku, or a variant_id the store has (variants exist for the SKUs it has seen)"),
+                )
+            })?)
+        }
+    };
+    let sku = match (sku, item.get("sku")) {
+        (Some(sku), _) => sku,
+        (None, Some(Value::String(s))) => s.clone(),
+        (None, None | Some(Value::Null)) => {
+            return Err(refuse(
+                "line_items",
+                format!("line item {n} needs a sku or a variant_id"),
+            ));
+        }
+        (None, Some(v)) => {
+            return Err(refuse(
+                "line_items",
+                format!("line item {n}: {v} is not a sku; give a string"),
+            ));
+        }
+    };
+    let quantity = quantity_from_json(item.get("quantity").unwrap_or(&Value::Null))?;
+    Ok(LineDraft { id, sku, quantity })
+}
+
+// ----- POST fulfillments.json ------------------------------------------------------------
+
+impl From<shared::FulfillError> for Reply {
+    fn from(e: shared::FulfillError) -> Self {
+        use shared::FulfillError as F;
+        match e {
+            F::UnknownFulfillmentOrder(_) => Reply::not_found(),
+            F::Refused(e) => Reply::from(e),
+            e => refuse("line_items_by_fulfillment_order", e.to_string()),
+        }
+    }
+}
+
+/// `POST fulfillments.json`: fulfils the units named per fulfilment order (or all
+/// that remain of a fulfilment order named without line items), all or nothing.
+fn create_fulfillment(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
+    let f = root_object(req, "fulfillment")?;
+    let bad = |what: String| {
+        Reply::bad_request(
+            "line_items_by_fulfillment_order",
+            format!("Required parameter missing or invalid: {what}"),
+        )
+    };
+    let Some(Value::Array(groups)) = f.get("line_items_by_fulfillment_order") else {
+        return Err(bad(
+            "give a list of {\"fulfillment_order_id\", \"fulfillment_order_line_items\": [{\"id\", \"quantity\"}]}".to_owned(),
+        ));
+    };
+    let mut requests = Vec::with_capacity(groups.len());
+    for g in groups {
+        let fo = g
+            .get("fulfillment_order_id")
+            .and_then(id_value)
+            .ok_or_else(|| bad(format!("{g} has no fulfillment_order_id")))?;
+        let lines = match g.get("fulfillment_order_line_items") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => {
+                let mut lines = Vec::with_capacity(items.len());
+                for item in items {
+                    let id = item.get("id").and_then(id_value).ok_or_else(|| {
+                        bad(format!("{item} has no fulfillment order line item id"))
+                    })?;
+                    let quantity =
+                        quantity_from_json(item.get("quantity").unwrap_or(&Value::Null))?;
+                    lines.push((id, quantity));
+                }
+                Some(lines)
+            }
+            Some(v) => {
+                return Err(bad(format!(
+                    "fulfillment_order_line_items must be a list, not {v}"
+                )));
+            }
+        };
+        requests.push(shared::FulfillmentRequest {
+            fulfillment_order: fo,
+            lines,
+        });
+    }
+    let text = |key: &str| -> Option<String> {
+        let v = f.get("tracking_info")?.get(key)?;
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    };
+    let tracking = (text("company"), text("number"), text("url"));
+    let records = shared::records(core);
+    let done = shared::fulfill(core, &records, &requests)?;
+    Ok(Reply::json(
+        201,
+        &json!({"fulfillment": done.to_rest_json(tracking)}),
+    ))
+}
+
+// ----- webhooks.json ---------------------------------------------------------------------
+
+impl From<shared::WebhookError> for Reply {
+    fn from(e: shared::WebhookError) -> Self {
+        match e {
+            shared::WebhookError::NotFound => Reply::not_found(),
+            shared::WebhookError::Invalid { field, message } => refuse(field, message),
+        }
+    }
+}
+
+fn webhook_reply(core: &Core, status: u16, w: &shared::WebhookRow) -> Reply {
+    Reply::json(
+        status,
+        &json!({"webhook": w.to_rest_json(&core.config.api_version)}),
+    )
+}
+
+/// The `topic` and `address` filters of `webhooks.json` and `webhooks/count.json`.
+fn webhook_filters(
+    q: &[(String, String)],
+) -> Result<(Option<crate::webhooks::Topic>, Option<String>), Reply> {
+    let topic = match param(q, "topic") {
+        None | Some("") => None,
+        Some(t) => Some(t.parse().map_err(|_| invalid("topic", t))?),
+    };
+    Ok((topic, param(q, "address").map(str::to_owned)))
+}
+
+fn list_webhooks(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
+    let q = query(req);
+    let (topic, address) = webhook_filters(&q)?;
+    let limit = limit(&q)?;
+    let since_id = match param(&q, "since_id") {
+        None => 0,
+        Some(v) => v.parse().map_err(|_| invalid("since_id", v))?,
+    };
+    let fields = fields(&q);
+    let records = shared::records(core);
+    let rows: Vec<Value> =
+        shared::list_webhooks(core, &records, topic, address.as_deref(), core.now())
+            .into_iter()
+            .filter(|w| w.id > since_id)
+            .take(limit)
+            .map(|w| pick(w.to_rest_json(&core.config.api_version), fields.as_deref()))
+            .collect();
+    Ok(Reply::json(200, &json!({"webhooks": rows})))
+}
+
+fn count_webhooks(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
+    let q = query(req);
+    let (topic, address) = webhook_filters(&q)?;
+    let records = shared::records(core);
+    let n = shared::list_webhooks(core, &records, topic, address.as_deref(), core.now()).len();
+    Ok(Reply::json(200, &json!({"count": n})))
+}
+
+/// The `format` of a subscription: `json` only.
+fn check_format(w: &Map<String, Value>) -> Result<(), Reply> {
+    match w.get("format") {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(f)) if f == "json" => Ok(()),
+        Some(v) => Err(refuse(
+            "format",
+            format!("{v} is not a format the mock sends; use json"),
+        )),
+    }
+}
+
+/// A string field of a body, `None` when absent or blank.
+fn text_field<'a>(w: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, Reply> {
+    match w.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(refuse(key, format!("{v} is not a string"))),
+    }
+}
+
+fn create_webhook(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
+    let w = root_object(req, "webhook")?;
+    check_format(&w)?;
+    let topic = match text_field(&w, "topic")? {
+        None => {
+            let e = shared::invalid_topic("");
+            let shared::WebhookError::Invalid { message, .. } = e else {
+                unreachable!("invalid_topic is Invalid")
+            };
+            return Err(Reply::json(
+                422,
+                &json!({"errors": {"topic": ["can't be blank", message]}}),
+            ));
+        }
+        Some(t) => t
+            .parse()
+            .map_err(|_| Reply::from(shared::invalid_topic(t)))?,
+    };
+    let Some(address) = text_field(&w, "address")? else {
+        return Err(refuse("address", "can't be blank"));
+    };
+    let records = shared::records(core);
+    let row = shared::create_webhook(core, &records, topic, address, core.now())?;
+    Ok(webhook_reply(core, 201, &row))
+}
+
+fn update_webhook(core: &Arc<Core>, req: &Request, id: u64) -> Result<Reply, Reply> {
+    let records = shared::records(core);
+    let current = shared::get_webhook(core, &records, id, core.now())?;
+    let w = root_object(req, "webhook")?;
+    check_format(&w)?;
+    if let Some(t) = text_field(&w, "topic")?
+        && t != current.topic.as_str()
+    {
+        return Err(refuse(
+            "topic",
+            format!(
+                "cannot be changed (from {} to {t:?}); delete this subscription and create one for the other topic",
+                current.topic
+            ),
+        ));
+    }
+    let row = match text_field(&w, "address")? {
+        Some(address) => shared::update_webhook(core, &records, id, address, core.now())?,
+        None => current,
+    };
+    Ok(webhook_reply(core, 200, &row))
 }

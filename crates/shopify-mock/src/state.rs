@@ -522,3 +522,98 @@ impl Core {
         Ok(order)
     }
 }
+
+// ----- orders and fulfilments over the API (REST `POST orders.json`, fulfilments) ----
+
+impl Core {
+    /// The ids an order created over the API gets when it names none: the next
+    /// free order id (above every order id in the store, at least 1001) and the
+    /// first line item id above every line item id in the store (and above a line
+    /// id reserved for an `orderEditAddVariant`), so that ids never collide.
+    fn free_ids(s: &State) -> (OrderId, LineId) {
+        let store = s.store();
+        let order = store
+            .orders()
+            .next_back()
+            .map_or(1001, |o| o.id.saturating_add(1))
+            .max(1001);
+        let line = store
+            .orders()
+            .flat_map(|o| o.line_items.iter().map(|l| l.id))
+            .chain(s.edits.reserved_line)
+            .max()
+            .map_or(1, |l| l.saturating_add(1));
+        (order, line)
+    }
+
+    /// Creates an order built under the store's lock from the store as it is and
+    /// its free ids (the next order id, the first free line item id; see
+    /// [`Core::free_ids`]), and sends `orders/create`. `build` refuses with its own
+    /// error; the store's refusal becomes one too.
+    pub(crate) fn create_order_with<E: From<ShopifyError>>(
+        &self,
+        build: impl FnOnce(&Store, OrderId, LineId) -> Result<NewOrder, E>,
+    ) -> Result<Order, E> {
+        let now = self.now();
+        let mut s = self.lock();
+        let (order_id, line_id) = Self::free_ids(&s);
+        let new = build(s.store(), order_id, line_id)?;
+        let order = s.store_mut().create_order(&new, now)?.clone();
+        self.emit_order(Topic::OrdersCreate, &order, now);
+        Ok(order)
+    }
+
+    /// Fulfils units of several lines of one order at once (one fulfilment):
+    /// all or nothing. Quantities of the same line are added up; every line is
+    /// checked first, in the order given, and the first refusal is shopify-model's
+    /// for that line, exactly as [`Store::fulfill`] words it; then every line is
+    /// fulfilled, and one `orders/fulfilled` or `orders/partially_fulfilled` and one
+    /// `orders/updated` are sent. An empty list is `Store::fulfill`'s refusal of 0
+    /// units of the order's first line.
+    pub(crate) fn fulfill_lines(
+        &self,
+        id: OrderId,
+        lines: &[(LineId, u32)],
+    ) -> Result<Order, ShopifyError> {
+        let now = self.now();
+        let mut s = self.lock();
+        let mut merged: Vec<(LineId, u32)> = Vec::new();
+        for (line, quantity) in lines {
+            match merged.iter_mut().find(|(l, _)| l == line) {
+                Some((_, q)) => *q = q.saturating_add(*quantity),
+                None => merged.push((*line, *quantity)),
+            }
+        }
+        let current = s.store().order(id)?;
+        if merged.is_empty() {
+            let first = current.line_items.first().map_or(0, |l| l.id);
+            merged.push((first, 0));
+        }
+        // The store's checks of one line, on the order as it is: lines are
+        // distinct, so fulfilling one never changes another's check. A line the
+        // store would refuse goes first, so that it is refused (in the store's own
+        // words) before anything changes.
+        let refused = merged.iter().position(|(line, quantity)| {
+            current.is_cancelled()
+                || current
+                    .line(*line)
+                    .is_none_or(|l| *quantity == 0 || *quantity > l.unfulfilled_quantity())
+        });
+        if let Some(i) = refused {
+            let first = merged.remove(i);
+            merged.insert(0, first);
+        }
+        let mut order = None;
+        for (line, quantity) in &merged {
+            order = Some(s.store_mut().fulfill(id, *line, *quantity, now)?.clone());
+        }
+        let order = order.expect("at least one line");
+        let topic = match order.fulfillment_status() {
+            Some(shopify_model::FulfillmentStatus::Fulfilled) => Topic::OrdersFulfilled,
+            _ => Topic::OrdersPartiallyFulfilled,
+        };
+        self.emit_order(topic, &order, now);
+        self.emit_order(Topic::OrdersUpdated, &order, now);
+        Ok(order)
+    }
+}

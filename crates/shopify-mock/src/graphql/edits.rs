@@ -17,7 +17,7 @@ use crate::state::{Calculated, CalculatedLine, SessionError};
 
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "CalculatedLineItem")]
-struct GCalculatedLineItem {
+pub(super) struct GCalculatedLineItem {
     id: ID,
     quantity: i32,
     editable_quantity: i32,

@@ -11,6 +11,14 @@
 //!   read back (`Order`, `LineItem`, `Refund`, …).
 //! - `orders.rs`: the `order` query; `orderCancel`, `orderClose`, `orderOpen`,
 //!   `orderDelete`, `orderMarkAsPaid`.
+//! - `listing.rs`: the `orders` connection (cursors, `pageInfo`, `sortKey`,
+//!   `reverse`) and `search.rs`, its `query` in Shopify's search syntax (terms the
+//!   mock ignores are reported in `extensions.search`).
+//! - `fulfillments.rs`: `Order.fulfillmentOrders` (one per order) and
+//!   `fulfillmentCreate`.
+//! - `webhooks.rs`: `webhookSubscriptions`, `webhookSubscription`,
+//!   `webhookSubscriptionCreate` / `Update` / `Delete` (the rows REST
+//!   `webhooks.json` shows; `rest/shared.rs` keeps them).
 //! - `edits.rs`: `orderEditBegin`, `orderEditSetQuantity`, `orderEditAddVariant`,
 //!   `orderEditCommit` over the edit sessions of `state.rs`; `CalculatedOrder`.
 //! - `refunds.rs`: `refundCreate`, its input and payload types.
@@ -20,9 +28,13 @@
 
 mod cost;
 mod edits;
+mod fulfillments;
+mod listing;
 mod orders;
 mod refunds;
+mod search;
 mod types;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -34,16 +46,26 @@ use crate::faults::InjectedFault;
 use crate::reply::Reply;
 use crate::state::Core;
 
+/// Every query the mock serves.
+#[derive(MergedObject, Default)]
+struct QueryRoot(
+    orders::OrderQuery,
+    listing::ListingQuery,
+    webhooks::WebhookQuery,
+);
+
 /// Every mutation the mock serves.
 #[derive(MergedObject, Default)]
 struct MutationRoot(
     edits::EditMutations,
     orders::OrderMutations,
     refunds::RefundMutations,
+    fulfillments::FulfillmentMutations,
+    webhooks::WebhookMutations,
 );
 
 /// The schema the mock serves.
-type MockSchema = Schema<orders::QueryRoot, MutationRoot, EmptySubscription>;
+type MockSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The GraphQL Admin API: its schema, built once per mock.
 pub(crate) struct Api {
@@ -58,7 +80,7 @@ impl Api {
         // in Shopify's shape, and before async-graphql's validation (whose
         // complexity and depth visitors expand every fragment spread) runs.
         let schema = Schema::build(
-            orders::QueryRoot,
+            QueryRoot::default(),
             MutationRoot::default(),
             EmptySubscription,
         )
@@ -69,7 +91,7 @@ impl Api {
         .finish();
         let cost = cost::CostModel::new(
             &schema.sdl(),
-            &orders::QueryRoot::type_name(),
+            &QueryRoot::type_name(),
             &MutationRoot::type_name(),
         );
         Self { schema, cost }
@@ -116,6 +138,7 @@ impl Api {
                 Err(_) => Ok(1),
             }
         };
+        let warnings = Arc::new(listing::SearchWarnings::default());
         let (mut response, requested, ran) = match assessed {
             Err(refusal) => (refusal.response(), refusal.cost(), false),
             Ok(cost) => {
@@ -129,7 +152,8 @@ impl Api {
                 } else {
                     let request = request
                         .data(core.clone())
-                        .data(types::OrderCache::default());
+                        .data(types::OrderCache::default())
+                        .data(warnings.clone());
                     let response = futures::executor::block_on(self.schema.execute(request));
                     (response, Some(cost), true)
                 }
@@ -140,6 +164,12 @@ impl Api {
             async_graphql::Value::from_json(cost::extension(core, requested, ran, now))
                 .expect("JSON converts"),
         );
+        if let Some(search) = warnings.take() {
+            response.extensions.insert(
+                "search".to_owned(),
+                async_graphql::Value::from_json(search).expect("JSON converts"),
+            );
+        }
         let body = serde_json::to_value(&response).expect("a GraphQL response serialises");
         Reply::json(200, &body)
     }

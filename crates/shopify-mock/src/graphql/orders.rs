@@ -5,11 +5,12 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::types::{GCancelReason, GOrder, OrderCache, UserError, core, gid, gid_num};
 
-/// The query root.
-pub(super) struct QueryRoot;
+/// The `order` query.
+#[derive(Default)]
+pub(super) struct OrderQuery;
 
 #[Object]
-impl QueryRoot {
+impl OrderQuery {
     /// An order by its `gid://shopify/Order/…` id; `null` when there is none.
     async fn order(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<GOrder>> {
         let n = gid_num(&id, "Order")?;

@@ -178,6 +178,23 @@ pub(super) struct PageInfo {
     end_cursor: Option<String>,
 }
 
+impl PageInfo {
+    /// The page info of a page cut from a longer list.
+    pub(super) fn new(
+        has_next_page: bool,
+        has_previous_page: bool,
+        start_cursor: Option<String>,
+        end_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            has_next_page,
+            has_previous_page,
+            start_cursor,
+            end_cursor,
+        }
+    }
+}
+
 /// `first`/`after` over a list; cursors are positions.
 pub(super) fn window<T: Clone>(
     items: &[T],
@@ -208,14 +225,14 @@ macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, $name:literal, $edge_name:literal) => {
         #[derive(async_graphql::SimpleObject, Clone)]
         #[graphql(name = $edge_name)]
-        struct $edge {
+        pub(super) struct $edge {
             cursor: String,
             node: $node,
         }
 
         #[derive(async_graphql::SimpleObject, Clone)]
         #[graphql(name = $name)]
-        struct $conn {
+        pub(super) struct $conn {
             nodes: Vec<$node>,
             edges: Vec<$edge>,
             page_info: $crate::graphql::types::PageInfo,
@@ -223,13 +240,13 @@ macro_rules! connection {
 
         impl $conn {
             #[allow(dead_code)]
-            fn new(items: &[$node], first: Option<i32>, after: Option<&str>) -> Self {
+            pub(super) fn new(items: &[$node], first: Option<i32>, after: Option<&str>) -> Self {
                 let (page, page_info) = $crate::graphql::types::window(items, first, after);
                 Self::from_page(page, page_info)
             }
 
             /// A page already cut, with its cursors.
-            fn from_page(
+            pub(super) fn from_page(
                 page: Vec<(String, $node)>,
                 page_info: $crate::graphql::types::PageInfo,
             ) -> Self {
@@ -393,6 +410,18 @@ impl GOrder {
             .map(|(cursor, l)| (cursor, line_item(&self.0, l)))
             .collect();
         LineItemConnection::from_page(page, info)
+    }
+    /// The order's fulfilment orders: the mock has one per order.
+    async fn fulfillment_orders(
+        &self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> super::fulfillments::FulfillmentOrderConnection {
+        super::fulfillments::FulfillmentOrderConnection::new(
+            &[super::fulfillments::GFulfillmentOrder(self.0.clone())],
+            first,
+            after.as_deref(),
+        )
     }
     async fn refunds(&self, first: Option<i32>) -> Vec<GRefund> {
         let n = first.map_or(usize::MAX, |f| f.max(0) as usize);

@@ -351,6 +351,22 @@ async fn fulfillment_refusals_change_nothing() {
             .unwrap()
             .contains("not in fulfillment order")
     );
+    // A line item the order does not have, in the fulfilment order's numbering:
+    // the store's own refusal, as in process.
+    let a = h
+        .post(
+            "fulfillments.json",
+            fulfil(json!([{"id": 1_000_000_000_099_u64, "quantity": 1}])),
+        )
+        .await;
+    assert_eq!(a.status, 422);
+    let expected = h.mock.with_store(|s| {
+        let mut copy = s.clone();
+        copy.fulfill(1001, 99, 1, common::start_time())
+            .unwrap_err()
+            .to_string()
+    });
+    assert_eq!(a.body, json!({"errors": {"base": [expected]}}));
     // Zero units: the store's refusal.
     let a = h
         .post(

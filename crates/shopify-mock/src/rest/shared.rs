@@ -589,13 +589,17 @@ pub(crate) fn fulfill(
             }
             Some(given) => {
                 for (fo_line, quantity) in given {
-                    let line = fo_line
-                        .checked_sub(FULFILLMENT_ORDER_BASE)
-                        .filter(|l| fulfillment_lines(&o).any(|x| x.id == *l))
-                        .ok_or(FulfillError::UnknownLine {
+                    // An id of the fulfilment order's numbering names a line item;
+                    // one the order does not have, or a line it no longer shows
+                    // (removed by an edit or a refund), is refused by the store in
+                    // its own words (line not found, nothing left to fulfil), as
+                    // the same fulfilment in process would be.
+                    let line = fo_line.checked_sub(FULFILLMENT_ORDER_BASE).ok_or(
+                        FulfillError::UnknownLine {
                             fulfillment_order: req.fulfillment_order,
                             line: *fo_line,
-                        })?;
+                        },
+                    )?;
                     lines.push((line, *quantity));
                 }
             }

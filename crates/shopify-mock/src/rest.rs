@@ -740,6 +740,23 @@ struct LineDraft {
     id: Option<LineId>,
     sku: String,
     quantity: u32,
+    /// Units already fulfilled (`fulfillment_status: "fulfilled"` on the line: all).
+    fulfilled: Option<u32>,
+}
+
+/// A flag of `POST orders.json` given as a timestamp (`closed_at`, `cancelled_at`):
+/// set when present and not `null` (the mock uses the creation instant).
+fn flag_at(o: &Map<String, Value>, key: &str) -> Result<bool, Reply> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::String(s)) if s.parse::<Timestamp>().is_ok() => Ok(true),
+        Some(v) => Err(refuse(
+            key,
+            format!(
+                "{v} is not a time; give an ISO 8601 time such as \"2026-01-01T09:00:00Z\" (the order is created at the mock's now either way), or leave it out"
+            ),
+        )),
+    }
 }
 
 /// `POST orders.json`: creates an order as an app (or a checkout) would, sending
@@ -765,20 +782,33 @@ fn create_order(core: &Core, req: &Request) -> Result<Reply, Reply> {
     };
     let financial_status = match o.get("financial_status") {
         None | Some(Value::Null) => FinancialStatus::Paid,
-        Some(v) => match v.as_str() {
-            Some("pending") => FinancialStatus::Pending,
-            Some("authorized") => FinancialStatus::Authorized,
-            Some("paid") => FinancialStatus::Paid,
-            _ => {
+        Some(v) => match serde_json::from_value::<FinancialStatus>(v.clone()) {
+            Ok(status) => status,
+            Err(_) => {
                 return Err(refuse(
                     "financial_status",
                     format!(
-                        "{v} is not a financial status the mock creates orders with; use pending, authorized or paid"
+                        "{v} is not a financial status; use pending, authorized, partially_paid, paid, partially_refunded, refunded or voided"
                     ),
                 ));
             }
         },
     };
+    // Shopify's order-level `fulfillment_status: "fulfilled"`: every unit fulfilled.
+    let all_fulfilled = match o.get("fulfillment_status") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) if s == "fulfilled" => true,
+        Some(v) => {
+            return Err(refuse(
+                "fulfillment_status",
+                format!(
+                    "{v} is not a fulfillment status an order is created with; use \"fulfilled\" or null (or `fulfilled` per line item)"
+                ),
+            ));
+        }
+    };
+    let archived = flag_at(&o, "closed_at")?;
+    let cancelled = flag_at(&o, "cancelled_at")?;
     let items = match o.get("line_items") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
@@ -812,7 +842,11 @@ fn create_order(core: &Core, req: &Request) -> Result<Reply, Reply> {
                 }),
                 sku: d.sku,
                 quantity: d.quantity,
-                fulfilled: 0,
+                fulfilled: if all_fulfilled {
+                    d.quantity
+                } else {
+                    d.fulfilled.unwrap_or(0)
+                },
             })
             .collect();
         Ok::<_, Reply>(NewOrder {
@@ -820,8 +854,8 @@ fn create_order(core: &Core, req: &Request) -> Result<Reply, Reply> {
             name: name.clone(),
             financial_status,
             lines,
-            archived: false,
-            cancelled: false,
+            archived,
+            cancelled,
         })
     })?;
     Ok(Reply::json(201, &json!({"order": order.to_rest_json()})))
@@ -884,7 +918,34 @@ fn line_draft(store: &Store, i: usize, item: &Value) -> Result<LineDraft, Reply>
         }
     };
     let quantity = quantity_from_json(item.get("quantity").unwrap_or(&Value::Null))?;
-    Ok(LineDraft { id, sku, quantity })
+    let fulfilled = match (item.get("fulfilled"), item.get("fulfillment_status")) {
+        (Some(v), _) if !v.is_null() => Some(
+            v.as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    refuse(
+                        "line_items",
+                        format!("line item {n}: fulfilled {v} is not a number of units"),
+                    )
+                })?,
+        ),
+        (_, Some(Value::String(s))) if s == "fulfilled" => Some(quantity),
+        (_, None | Some(Value::Null)) => None,
+        (_, Some(v)) => {
+            return Err(refuse(
+                "line_items",
+                format!(
+                    "line item {n}: fulfillment_status {v} is not one a line is created with; use \"fulfilled\" or null"
+                ),
+            ));
+        }
+    };
+    Ok(LineDraft {
+        id,
+        sku,
+        quantity,
+        fulfilled,
+    })
 }
 
 // ----- POST fulfillments.json ------------------------------------------------------------

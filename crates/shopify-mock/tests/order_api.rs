@@ -9,6 +9,7 @@ mod common;
 use common::{Answer, Harness, harness, order};
 use reqwest::Method;
 use serde_json::{Value, json};
+use shopify_mock::shopify_model::{NewLine, NewOrder, Store};
 use shopify_mock::{WebhookSubscription, sign};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -181,8 +182,20 @@ async fn create_order_refusals_name_the_problem() {
             json!({"base": [shopify_mock::shopify_model::ShopifyError::EmptyOrder { order: "#1002".into() }.to_string()]}),
         ),
         (
-            json!({"order": {"financial_status": "voided", "line_items": [{"sku": "A", "quantity": 1}]}}),
-            json!({"financial_status": ["\"voided\" is not a financial status the mock creates orders with; use pending, authorized or paid"]}),
+            json!({"order": {"financial_status": "owed", "line_items": [{"sku": "A", "quantity": 1}]}}),
+            json!({"financial_status": ["\"owed\" is not a financial status; use pending, authorized, partially_paid, paid, partially_refunded, refunded or voided"]}),
+        ),
+        (
+            json!({"order": {"fulfillment_status": "partial", "line_items": [{"sku": "A", "quantity": 1}]}}),
+            json!({"fulfillment_status": ["\"partial\" is not a fulfillment status an order is created with; use \"fulfilled\" or null (or `fulfilled` per line item)"]}),
+        ),
+        (
+            json!({"order": {"closed_at": "yesterday", "line_items": [{"sku": "A", "quantity": 1}]}}),
+            json!({"closed_at": ["\"yesterday\" is not a time; give an ISO 8601 time such as \"2026-01-01T09:00:00Z\" (the order is created at the mock's now either way), or leave it out"]}),
+        ),
+        (
+            json!({"order": {"line_items": [{"sku": "A", "quantity": 1, "fulfilled": -1}]}}),
+            json!({"line_items": ["line item 1: fulfilled -1 is not a number of units"]}),
         ),
     ];
     for (body, errors) in refusals {
@@ -202,6 +215,127 @@ async fn create_order_refusals_name_the_problem() {
     assert!(msg.starts_with("line item 11 already exists"), "{msg}");
     // Nothing was created.
     assert_eq!(h.get("orders/count.json?status=any").await.body["count"], 1);
+}
+
+#[tokio::test]
+async fn create_order_makes_an_order_in_any_state_in_one_orders_create() {
+    let h = seeded().await;
+    let hook = receiver().await;
+    h.mock
+        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let mut store = h.mock.store();
+    let a = h
+        .post(
+            "orders.json",
+            json!({"order": {
+                "id": 2001,
+                "financial_status": "partially_refunded",
+                "closed_at": "2026-01-01T09:00:00Z",
+                "line_items": [
+                    {"id": 31, "sku": "A", "quantity": 3, "fulfilled": 2},
+                    {"id": 32, "sku": "B", "quantity": 1, "fulfillment_status": "fulfilled"},
+                    {"id": 33, "sku": "C", "quantity": 4}
+                ]
+            }}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    // The same order as the store makes from the same description.
+    let expected = NewOrder {
+        id: 2001,
+        name: None,
+        financial_status: shopify_mock::shopify_model::FinancialStatus::PartiallyRefunded,
+        lines: vec![
+            NewLine {
+                id: 31,
+                sku: "A".into(),
+                quantity: 3,
+                fulfilled: 2,
+            },
+            NewLine {
+                id: 32,
+                sku: "B".into(),
+                quantity: 1,
+                fulfilled: 1,
+            },
+            NewLine {
+                id: 33,
+                sku: "C".into(),
+                quantity: 4,
+                fulfilled: 0,
+            },
+        ],
+        archived: true,
+        cancelled: false,
+    };
+    let made = store
+        .create_order(&expected, common::start_time())
+        .unwrap()
+        .clone();
+    assert_eq!(h.mock.order(2001).unwrap(), made);
+    assert_eq!(a.body["order"], made.to_rest_json());
+
+    // Cancelled at creation, and every line fulfilled by the order's status.
+    let a = h
+        .post(
+            "orders.json",
+            json!({"order": {"id": 2002, "cancelled_at": "2026-01-01T09:00:00Z",
+                   "line_items": [{"id": 41, "sku": "A", "quantity": 1}]}}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert!(h.mock.order(2002).unwrap().is_cancelled());
+    let a = h
+        .post(
+            "orders.json",
+            json!({"order": {"id": 2003, "fulfillment_status": "fulfilled",
+                   "line_items": [{"id": 51, "sku": "A", "quantity": 2}, {"id": 52, "sku": "B", "quantity": 1}]}}),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let o = h.mock.order(2003).unwrap();
+    assert!(
+        o.line_items
+            .iter()
+            .all(|l| l.fulfilled_quantity == l.quantity)
+    );
+    // Cancelled with fulfilled units: the store's refusal, in its words.
+    let a = h
+        .post(
+            "orders.json",
+            json!({"order": {"id": 2004, "cancelled_at": "2026-01-01T09:00:00Z",
+                   "line_items": [{"id": 61, "sku": "A", "quantity": 1, "fulfilled": 1}]}}),
+        )
+        .await;
+    assert_eq!(a.status, 422);
+    let refused = NewOrder {
+        id: 2004,
+        name: None,
+        financial_status: shopify_mock::shopify_model::FinancialStatus::Paid,
+        lines: vec![NewLine {
+            id: 61,
+            sku: "A".into(),
+            quantity: 1,
+            fulfilled: 1,
+        }],
+        archived: false,
+        cancelled: true,
+    };
+    let words = Store::new()
+        .create_order(&refused, common::start_time())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(a.body, json!({"errors": {"base": [words]}}));
+
+    // One orders/create per order made, nothing else.
+    h.mock.settle_webhooks().await;
+    let topics: Vec<&str> = h
+        .mock
+        .deliveries()
+        .iter()
+        .map(|d| d.topic.as_str())
+        .collect();
+    assert_eq!(topics, ["orders/create"; 3]);
 }
 
 // ----- fulfilment orders and fulfilments ---------------------------------------------

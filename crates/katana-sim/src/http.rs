@@ -98,6 +98,14 @@ impl Http {
             clock: Arc::new(clock.clone()),
             // Shopify's real limits; the simulated minute between steps drains them.
             rest_bucket: BucketConfig::REST,
+            // Retries in real time (the steps' clock never waits for them), and one
+            // attempt in flight, so that the delivery log and the faults injected
+            // are the same on every run.
+            webhooks: shopify_mock::WebhookConfig {
+                schedule: shopify_mock::WebhookSchedule::Fast,
+                max_in_flight: 1,
+                ..shopify_mock::WebhookConfig::default()
+            },
             ..MockConfig::default()
         };
         let mock = rt.block_on(ShopifyMock::start(config)).map_err(transport)?;

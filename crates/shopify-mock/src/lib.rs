@@ -126,11 +126,30 @@
 //! topics carry the order as REST shows it. Headers: `X-Shopify-Topic`,
 //! `X-Shopify-Hmac-Sha256` ([`sign`]), `X-Shopify-Shop-Domain`,
 //! `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`, `X-Shopify-Event-Id`,
-//! `X-Shopify-Triggered-At`. A non-2xx answer or none within the timeout (5 s) is
-//! retried 8 times with exponential backoff (10 ms, 20 ms, … by default; see
-//! [`WebhookConfig`]). [`ShopifyMock::delivery_log`] lists every attempt;
-//! [`ShopifyMock::settle_webhooks`] waits until everything sent so far is delivered
-//! or given up.
+//! `X-Shopify-Triggered-At`.
+//!
+//! Delivery is at least once, as Shopify's: a non-2xx answer or none within the
+//! timeout (5 s, 1 s of it to connect) is retried 8 times, with the same body,
+//! ids, trigger time and signature. By default ([`WebhookSchedule::Shopify`])
+//! the retries follow Shopify's exponential backoff over 4 hours *on the mock's
+//! clock*: retry `k` is due 4 h × 2^(k−1) / 255 after the attempt before it
+//! (56.5 s, 1 min 53 s, … 2 h 0 min 28 s; on time, the 9th attempt is exactly 4 h after
+//! the first), [`WebhookSchedule::shopify_wait`]. The mock's clock is the
+//! configured [`Clock`] plus an offset ([`ShopifyMock::now`],
+//! [`ShopifyMock::set_clock`], [`ShopifyMock::advance_clock`]): the standalone mock
+//! follows real time (a receiver down for ten minutes gets every delivery when it
+//! is back), a test on a [`ManualClock`] moves the clock instead of waiting.
+//! [`WebhookSchedule::Fast`] retries in real time (10 ms, 20 ms, …) for tests and
+//! simulations that do not move the clock. Attempts to one receiver address run
+//! concurrently up to [`WebhookConfig::max_in_flight`] (10), started in the order
+//! of the changes; 1 sends them one at a time, in order.
+//! [`ShopifyMock::delivery_log`] lists every attempt (when, on the mock's clock; its
+//! latency; its outcome; the next retry); [`ShopifyMock::deliveries`] each webhook
+//! and its status; [`ShopifyMock::settle_webhooks`] waits until everything sent so
+//! far is delivered or given up (on Shopify's schedule, a failing receiver needs
+//! the clock moved); [`ShopifyMock::wait_for_delivery_log`] waits for a number of
+//! attempts; [`ShopifyMock::redeliver`] sends one again now;
+//! [`ShopifyMock::stop_webhooks`] is the graceful stop `serve` makes on Ctrl-C.
 //!
 //! # What is simplified
 //!
@@ -149,8 +168,8 @@
 //!   equals the requested cost.
 //! - `orderCancel` completes at once (its job is `done: true`).
 //! - Webhook ids are deterministic (`00000000-0000-4000-8000-…`), not random.
-//!   First attempts go out one at a time in the order of the changes; retries run
-//!   in the background. Plain HTTP only.
+//!   Attempts to a receiver start in the order of the changes, up to
+//!   `max_in_flight` at once; after a failure, order is not kept. Plain HTTP only.
 //! - No HTTPS. Server faults come only when asked for:
 //!   [`ShopifyMock::fail_next_requests`] makes the next calls answer 5xx (with
 //!   `X-Request-Id`), changing nothing.
@@ -192,7 +211,7 @@ pub use seed::{SeedError, load_orders, parse_orders};
 pub use shopify_model;
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus, SubscriptionId, Topic, UnknownTopic,
-    WebhookConfig, WebhookSubscription, sign,
+    UnknownWebhook, WebhookConfig, WebhookSchedule, WebhookSubscription, sign,
 };
 
 use state::Core;
@@ -250,14 +269,16 @@ impl ShopifyMock {
             source,
         })?;
         let fault_log = faults::FaultLog::default();
+        let clock = Arc::new(clock::MockClock::new(config.clock.clone()));
         let webhooks = webhooks::Webhooks::start(
             config.webhooks.clone(),
             config.shop_domain.clone(),
             config.api_version.clone(),
+            clock.clone(),
             fault_log.clone(),
         )
         .map_err(MockError::Webhooks)?;
-        let core = Arc::new(Core::new(config, webhooks, fault_log));
+        let core = Arc::new(Core::new(config, clock, webhooks, fault_log));
         let server = MockServer::builder()
             .listener(listener)
             .disable_request_recording()
@@ -375,9 +396,67 @@ impl ShopifyMock {
     /// its retries) or dropped by a fault. The explicit signal tests wait on: no
     /// sleeping. It first ends the batch of an armed fault plan: the webhooks held
     /// since [`Self::arm_faults`] go out as the plan says (see [`Fault`]).
+    ///
+    /// With Shopify's schedule ([`WebhookSchedule::Shopify`], the default) retries
+    /// are due on the mock's clock: for a receiver that keeps failing this returns
+    /// only once the clock has passed its last retry (4 hours after the first
+    /// attempt), so a test on a [`ManualClock`] moves the clock
+    /// ([`Self::advance_clock`]) meanwhile, or uses [`WebhookSchedule::Fast`].
     pub async fn settle_webhooks(&self) {
         self.core.webhooks.flush();
         self.core.webhooks.settled().await;
+    }
+
+    /// Waits until the delivery log ([`Self::delivery_log`]) holds at least `len`
+    /// lines: the signal a test waits on for an attempt it has made due (after
+    /// [`Self::advance_clock`], say), without sleeping.
+    pub async fn wait_for_delivery_log(&self, len: usize) {
+        self.core.webhooks.logged(len).await;
+    }
+
+    /// Sends a delivery again now, whatever its status: one attempt with the same
+    /// body and the same headers (`X-Shopify-Webhook-Id`, `X-Shopify-Event-Id`,
+    /// `X-Shopify-Triggered-At`, the signature), numbered after its last attempt,
+    /// through the receiver's lane like any attempt (so within
+    /// [`WebhookConfig::max_in_flight`]). The delivery counts as pending until the
+    /// attempt ends. A success ends the retries it may have been waiting for; a
+    /// failure leaves it as it was (its retries still due, or delivered, given up
+    /// or dropped). Of a duplicated webhook's deliveries (same id), the original is
+    /// sent. Sent at once even while a fault plan holds a batch.
+    pub fn redeliver(&self, webhook_id: &str) -> Result<(), UnknownWebhook> {
+        self.core.webhooks.redeliver(webhook_id)
+    }
+
+    /// Stops webhook delivery gracefully, as `serve` does on Ctrl-C: sends the batch
+    /// an armed fault plan holds, waits at most `grace` for the attempts queued or
+    /// in flight (not for retries waiting for their time), then starts no attempt
+    /// any more, and returns the deliveries still pending (with their attempts so
+    /// far and [`Delivery::next_attempt`]). The API keeps serving; webhooks sent
+    /// afterwards stay pending.
+    pub async fn stop_webhooks(&self, grace: std::time::Duration) -> Vec<Delivery> {
+        self.core.webhooks.stop(grace).await
+    }
+
+    /// The mock's time now: the configured [`Clock`] plus whatever
+    /// [`Self::set_clock`] and [`Self::advance_clock`] added. Orders, webhooks'
+    /// `X-Shopify-Triggered-At`, the buckets and the webhook retry schedule read it.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.core.now()
+    }
+
+    /// Sets the mock's time to `t` (backwards too). Over the wall clock
+    /// ([`SystemClock`]) the mock's time then goes on from `t` at real speed; over a
+    /// [`ManualClock`] it stays at `t` until moved, and a later move of the
+    /// `ManualClock` moves it by as much. Webhook retries that come due are sent.
+    pub fn set_clock(&self, t: jiff::Timestamp) {
+        self.core.clock.set(t);
+    }
+
+    /// Moves the mock's time forward by `d`. Webhook retries that come due (on
+    /// Shopify's schedule) are sent; [`Self::wait_for_delivery_log`] or
+    /// [`Self::settle_webhooks`] waits for them.
+    pub fn advance_clock(&self, d: std::time::Duration) {
+        self.core.clock.advance(d);
     }
 
     /// Arms a fault plan for what happens from now on, replacing the plan armed
@@ -416,7 +495,9 @@ impl ShopifyMock {
         self.core.webhooks.pending()
     }
 
-    /// Every delivery attempt so far, in the order they finished.
+    /// Every delivery attempt so far, in the order they finished: when each started
+    /// (mock time), how long it took (real time), how it went, and when the next
+    /// retry is due.
     pub fn delivery_log(&self) -> Vec<DeliveryAttempt> {
         self.core.webhooks.log()
     }

@@ -4,11 +4,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use shopify_mock::{MockConfig, ShopifyMock, Topic, WebhookSubscription, load_orders};
+use clap::{Parser, Subcommand, ValueEnum};
+use shopify_mock::{
+    MockConfig, ShopifyMock, Topic, WebhookConfig, WebhookSchedule, WebhookSubscription,
+    load_orders,
+};
 
 /// A mock Shopify store: REST and GraphQL Admin API, signed webhooks, rate limits.
 #[derive(Parser, Debug)]
@@ -44,12 +46,29 @@ struct Serve {
     /// The app secret that signs webhooks (X-Shopify-Hmac-Sha256).
     #[arg(long, default_value = "mock-webhook-secret")]
     webhook_secret: String,
+    /// When failed webhooks are retried: `shopify` (8 retries over 4 hours, on the
+    /// mock's clock, which follows real time) or `fast` (10 ms, 20 ms, … 1.28 s).
+    #[arg(long, value_enum, default_value_t = Schedule::Shopify)]
+    webhook_schedule: Schedule,
+    /// How many webhook attempts to one receiver may be in flight at once (1: one
+    /// at a time, in order).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    webhook_concurrency: u16,
     /// The access token clients must send in X-Shopify-Access-Token.
     #[arg(long, default_value = "shpat_mock_access_token")]
     access_token: String,
     /// Log every request to stderr.
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// `--webhook-schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Schedule {
+    /// Shopify's: 8 retries over 4 hours.
+    Shopify,
+    /// 10 ms, 20 ms, … in real time.
+    Fast,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -88,6 +107,14 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     let mut config = MockConfig {
         bind: SocketAddr::new(args.bind, args.port),
         access_token: args.access_token.clone(),
+        webhooks: WebhookConfig {
+            schedule: match args.webhook_schedule {
+                Schedule::Shopify => WebhookSchedule::Shopify,
+                Schedule::Fast => WebhookSchedule::Fast,
+            },
+            max_in_flight: usize::from(args.webhook_concurrency),
+            ..WebhookConfig::default()
+        },
         ..MockConfig::default()
     };
     if args.verbose {
@@ -130,12 +157,31 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     println!("press Ctrl-C to stop");
     interrupted.await;
     println!("shutting down");
-    // Deliver what is still queued (bounded: a dead receiver does not hold us up).
-    let pending = mock.pending_webhooks();
-    if pending > 0 {
-        println!("delivering {pending} pending webhooks (at most 10 s)");
-        let _ = tokio::time::timeout(Duration::from_secs(10), mock.settle_webhooks()).await;
-    }
+    // Let the attempts queued or in flight finish (at most one attempt's timeout),
+    // never the retry schedule, and say what is left.
+    let grace = mock.config().webhooks.timeout;
+    let pending = mock.stop_webhooks(grace).await;
+    print!("{}", pending_report(&pending));
     drop(mock);
     Ok(())
+}
+
+/// What a graceful stop leaves undelivered: a count, then one line per delivery.
+fn pending_report(pending: &[shopify_mock::Delivery]) -> String {
+    use std::fmt::Write as _;
+    let mut out = match pending.len() {
+        0 => "webhook deliveries pending: 0\n".to_owned(),
+        n => format!("webhook deliveries pending: {n} (not delivered, not retried any more)\n"),
+    };
+    for d in pending {
+        let next = d
+            .next_attempt
+            .map_or_else(|| "none scheduled".to_owned(), |t| t.to_string());
+        let _ = writeln!(
+            out,
+            "  pending: {} {} to {}: {} attempt(s), next retry at {next}",
+            d.topic, d.webhook_id, d.address, d.attempts
+        );
+    }
+    out
 }

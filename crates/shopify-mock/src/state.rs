@@ -18,7 +18,7 @@ use shopify_model::{
 };
 
 use crate::bucket::LeakyBucket;
-use crate::clock::Clock;
+use crate::clock::{Clock as _, MockClock};
 use crate::config::MockConfig;
 use crate::faults::{ArmedCalls, Fault, FaultLog};
 use crate::webhooks::{Topic, Webhooks};
@@ -308,7 +308,8 @@ impl State {
 /// The mock's shared core: configuration, clock, store and webhooks.
 pub(crate) struct Core {
     pub config: MockConfig,
-    pub clock: Arc<dyn Clock>,
+    /// The mock's clock: the configured one plus the offset the mock sets.
+    pub clock: Arc<MockClock>,
     pub state: Mutex<State>,
     pub webhooks: Webhooks,
     /// What the fault plan injected so far.
@@ -321,7 +322,12 @@ pub(crate) fn to_bytes(v: &Value) -> Vec<u8> {
 }
 
 impl Core {
-    pub(crate) fn new(config: MockConfig, webhooks: Webhooks, faults: FaultLog) -> Self {
+    pub(crate) fn new(
+        config: MockConfig,
+        clock: Arc<MockClock>,
+        webhooks: Webhooks,
+        faults: FaultLog,
+    ) -> Self {
         let state = State {
             store: Store::new(),
             order_bodies: BTreeMap::new(),
@@ -334,7 +340,7 @@ impl Core {
             last_transaction: 0,
         };
         Self {
-            clock: config.clock.clone(),
+            clock,
             config,
             state: Mutex::new(state),
             webhooks,

@@ -1,5 +1,6 @@
 //! The `shopify-mock` binary: seed files, startup output, serving, the request log,
-//! webhooks, and a clean shutdown on Ctrl-C (SIGINT).
+//! webhooks, and a graceful stop on Ctrl-C (SIGINT) that reports the deliveries
+//! still pending instead of waiting for Shopify's 4-hour retry schedule.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -189,7 +190,7 @@ async fn serve_seeds_answers_logs_sends_webhooks_and_stops_on_ctrl_c() {
         .unwrap();
     assert_eq!(closed.status().as_u16(), 200);
 
-    // Ctrl-C: the server delivers what is queued and exits cleanly.
+    // Ctrl-C: the server lets the attempt under way finish and exits cleanly.
     let pid = guard.0.id().to_string();
     assert!(
         Command::new("kill")
@@ -203,6 +204,7 @@ async fn serve_seeds_answers_logs_sends_webhooks_and_stops_on_ctrl_c() {
     let mut rest = String::new();
     stdout.read_to_string(&mut rest).unwrap();
     assert!(rest.contains("shutting down"), "{rest}");
+    assert!(rest.contains("webhook deliveries pending: 0"), "{rest}");
     let mut err = String::new();
     guard
         .0
@@ -229,6 +231,173 @@ async fn serve_seeds_answers_logs_sends_webhooks_and_stops_on_ctrl_c() {
         h.headers["x-shopify-hmac-sha256"].to_str().unwrap(),
         shopify_mock::sign("s3", &h.body)
     );
+}
+
+/// Starts `serve` with `args`, reads its startup lines; the child and its base URL.
+fn serve(args: &[&str]) -> (Guard, BufReader<std::process::ChildStdout>, String) {
+    let child = bin()
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard(child);
+    let mut stdout = BufReader::new(guard.0.stdout.take().unwrap());
+    let mut base = None;
+    let mut printed = String::new();
+    loop {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            panic!("serve stopped before it was ready: {printed}");
+        }
+        printed.push_str(&line);
+        if let Some(url) = line.trim().strip_prefix("shopify-mock listening on ") {
+            base = Some(url.to_owned());
+        }
+        if line.starts_with("press Ctrl-C") {
+            break;
+        }
+    }
+    (guard, stdout, base.expect("the base URL is printed"))
+}
+
+/// Sends Ctrl-C and returns what the server printed afterwards, once it has exited
+/// successfully.
+fn interrupt(mut guard: Guard, mut stdout: BufReader<std::process::ChildStdout>) -> String {
+    let pid = guard.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_exit(&mut guard.0, Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    rest
+}
+
+/// A receiver that is down: Ctrl-C does not wait for Shopify's retries (the first
+/// is due in 56 s, the last in 4 hours) but lists what is still pending.
+#[tokio::test]
+async fn ctrl_c_lists_the_deliveries_still_pending_and_exits_at_once() {
+    let receiver = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&receiver)
+        .await;
+    let dir = temp_dir("pending");
+    let yaml = write(
+        &dir,
+        "orders.yaml",
+        "- id: 1001\n  lines:\n    - {id: 11, sku: CHAIR, quantity: 5}\n",
+    );
+    let hooks = format!("{}/hooks", receiver.uri());
+    let yaml = yaml.to_str().unwrap();
+    let (guard, stdout, base) = serve(&[
+        "--orders",
+        yaml,
+        "--webhook-url",
+        &hooks,
+        "--webhook-concurrency",
+        "1",
+    ]);
+    let closed = reqwest::Client::new()
+        .post(format!("{base}/admin/api/2025-01/orders/1001/close.json"))
+        .header("X-Shopify-Access-Token", "shpat_mock_access_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status().as_u16(), 200);
+    let started = std::time::Instant::now();
+    let rest = interrupt(guard, stdout);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the stop waited {:?}",
+        started.elapsed()
+    );
+    assert!(
+        rest.contains("webhook deliveries pending: 1 (not delivered, not retried any more)"),
+        "{rest}"
+    );
+    let line = rest
+        .lines()
+        .find(|l| l.trim_start().starts_with("pending: "))
+        .unwrap_or_else(|| panic!("no pending line in {rest}"));
+    assert!(
+        line.contains(&format!(
+            "orders/updated 00000000-0000-4000-8000-000000000001 to {hooks}: 1 attempt(s), next retry at 20"
+        )),
+        "{line}"
+    );
+    assert_eq!(receiver.received_requests().await.unwrap().len(), 1);
+}
+
+#[test]
+fn the_webhook_flags_are_checked() {
+    let out = bin()
+        .args(["serve", "--webhook-schedule", "hourly"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--webhook-schedule") && err.contains("shopify") && err.contains("fast"),
+        "{err}"
+    );
+    let out = bin()
+        .args(["serve", "--webhook-concurrency", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--webhook-concurrency"), "{err}");
+    let help = bin().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--webhook-schedule", "--webhook-concurrency"] {
+        assert!(help.contains(flag), "{help}");
+    }
+}
+
+/// The fast schedule: a receiver that is down gets its 8 retries within seconds,
+/// so by Ctrl-C the delivery has given up and nothing is pending.
+#[tokio::test]
+async fn the_fast_schedule_gives_up_within_seconds() {
+    let receiver = MockServer::start().await;
+    let nine = Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(9)
+        .named("nine attempts")
+        .mount_as_scoped(&receiver)
+        .await;
+    let dir = temp_dir("fast");
+    let yaml = write(
+        &dir,
+        "orders.yaml",
+        "- id: 1001\n  lines:\n    - {id: 11, sku: CHAIR, quantity: 5}\n",
+    );
+    let hooks = format!("{}/hooks", receiver.uri());
+    let (guard, stdout, base) = serve(&[
+        "--orders",
+        yaml.to_str().unwrap(),
+        "--webhook-url",
+        &hooks,
+        "--webhook-schedule",
+        "fast",
+    ]);
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/admin/api/2025-01/orders/1001/close.json"))
+        .header("X-Shopify-Access-Token", "shpat_mock_access_token")
+        .send()
+        .await
+        .unwrap();
+    // The ninth attempt is the signal (retries take 10 ms + 20 ms + … = 2.55 s).
+    nine.wait_until_satisfied().await;
+    let rest = interrupt(guard, stdout);
+    assert!(rest.contains("webhook deliveries pending: 0"), "{rest}");
 }
 
 #[test]

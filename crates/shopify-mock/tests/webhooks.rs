@@ -1,6 +1,9 @@
 //! Webhooks: topics and payloads for every change, headers, the HMAC signature,
 //! retries with backoff, timeouts, and the delivery log. Tests wait on
-//! `settle_webhooks`, never on a sleep.
+//! `settle_webhooks`, never on a sleep. The harness (`common`) uses the fast
+//! schedule ([`WebhookSchedule::Fast`], 1 ms doubling) and one attempt in flight
+//! per receiver; Shopify's schedule on the mock's clock is in
+//! `webhook_schedule.rs`.
 
 mod common;
 
@@ -11,7 +14,9 @@ use base64::Engine as _;
 use common::{Harness, harness, harness_with, order};
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
-use shopify_mock::{AttemptOutcome, DeliveryStatus, Topic, WebhookConfig, WebhookSubscription};
+use shopify_mock::{
+    AttemptOutcome, DeliveryStatus, Topic, WebhookConfig, WebhookSchedule, WebhookSubscription,
+};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const SECRET: &str = "hush";
@@ -409,8 +414,10 @@ async fn an_answer_slower_than_the_timeout_fails_and_is_retried() {
     let h = harness_with(|c| {
         c.webhooks = WebhookConfig {
             timeout: Duration::from_millis(100),
-            retries: 8,
+            schedule: WebhookSchedule::Fast,
             base_backoff: Duration::from_millis(1),
+            max_in_flight: 1,
+            ..WebhookConfig::default()
         }
     })
     .await;

@@ -48,7 +48,9 @@ pub fn fast_webhooks() -> WebhookConfig {
     WebhookConfig {
         timeout: std::time::Duration::from_millis(2000),
         retries: 8,
+        schedule: shopify_mock::WebhookSchedule::Fast,
         base_backoff: std::time::Duration::from_millis(1),
+        max_in_flight: 1,
     }
 }
 

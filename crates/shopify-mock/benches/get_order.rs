@@ -1,10 +1,15 @@
-//! `GET orders/{id}.json` requests per second: the mock against a bare wiremock
-//! stub that returns the same body, in the same run.
+//! `GET orders/{id}.json` requests per second: the mock against two references
+//! that return the same body, in the same run: a bare wiremock stub and a bare
+//! axum handler.
 //!
 //! Each iteration sends `IN_FLIGHT` requests at once over keep-alive connections
 //! from a client runtime on its own thread; divan reports items (requests) per
-//! second. Both servers have request recording off; the mock's rate limit is
-//! raised so every call is answered 200 (the bucket is still checked on every call).
+//! second. Every server runs on a thread of its own (wiremock's way; the axum
+//! handler gets a current-thread runtime on its own thread likewise). Both wiremock
+//! servers have request recording off; the mock's rate limit is raised so every
+//! call is answered 200 (the bucket is still checked on every call).
+//!
+//! The goal: the mock ahead of the bare wiremock stub, and within 1.5× of axum.
 
 use std::sync::LazyLock;
 
@@ -31,6 +36,32 @@ struct Servers {
     client: Client<HttpConnector, Empty<Bytes>>,
     mock: ShopifyMock,
     stub: MockServer,
+    axum: std::net::SocketAddr,
+}
+
+/// Serves `body` at `ORDER_PATH` from a bare axum handler on a thread of its own.
+fn spawn_axum(body: Bytes) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        ORDER_PATH,
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    addr
 }
 
 static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
@@ -39,7 +70,7 @@ static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
         .enable_all()
         .build()
         .unwrap();
-    let (mock, stub) = runtime.block_on(async {
+    let (mock, stub, axum) = runtime.block_on(async {
         let mock = ShopifyMock::start(MockConfig {
             rest_bucket: BucketConfig {
                 size: 1e15,
@@ -74,23 +105,20 @@ static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
             .unwrap();
         let resp = client.request(req).await.unwrap();
         assert_eq!(resp.status(), 200);
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let axum = spawn_axum(body.clone());
         let stub = MockServer::builder()
             .disable_request_recording()
             .start()
             .await;
         Mock::given(method("GET"))
             .and(path(ORDER_PATH))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(body.to_vec(), "application/json"),
+            )
             .mount(&stub)
             .await;
-        (mock, stub)
+        (mock, stub, axum)
     });
     let client = Client::builder(TokioExecutor::new()).build_http();
     Servers {
@@ -98,6 +126,7 @@ static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
         client,
         mock,
         stub,
+        axum,
     }
 });
 
@@ -135,6 +164,15 @@ fn mock_get_order(bencher: divan::Bencher) {
 fn bare_wiremock_stub(bencher: divan::Bencher) {
     let s = &*SERVERS;
     let base = s.stub.uri();
+    bencher
+        .counter(divan::counter::ItemsCount::new(IN_FLIGHT))
+        .bench(|| batch(&base, "unused"));
+}
+
+#[divan::bench(sample_count = 60, sample_size = 4)]
+fn bare_axum_handler(bencher: divan::Bencher) {
+    let s = &*SERVERS;
+    let base = format!("http://{}", s.axum);
     bencher
         .counter(divan::counter::ItemsCount::new(IN_FLIGHT))
         .bench(|| batch(&base, "unused"));

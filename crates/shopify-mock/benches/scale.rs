@@ -43,7 +43,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use shopify_mock::shopify_model::{FinancialStatus, NewLine, NewOrder, OrderId};
-use shopify_mock::{BucketConfig, MockConfig, ShopifyMock, WebhookSubscription};
+use shopify_mock::{BucketConfig, DeliveryStatus, MockConfig, ShopifyMock, WebhookSubscription};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -183,12 +183,32 @@ impl Fixture {
             format!("http://{}/webhooks", *RECEIVER),
             "bench-secret",
         ));
-        Self {
+        let f = Self {
             size,
             mock,
             edits: AtomicU64::new(0),
             refunds: AtomicU64::new(0),
-        }
+        };
+        // A warm-up edit and refund: their webhooks reach the receiver, so the
+        // measured operations send real deliveries.
+        DRIVER.runtime.block_on(async {
+            edit(&f).await;
+            refund(&f).await;
+            f.mock.settle_webhooks().await;
+        });
+        let deliveries = f.mock.deliveries();
+        assert_eq!(
+            deliveries.len(),
+            4,
+            "edited, updated, refunds/create, updated"
+        );
+        assert!(
+            deliveries
+                .iter()
+                .all(|d| d.status == DeliveryStatus::Delivered),
+            "every warm-up webhook is delivered: {deliveries:?}"
+        );
+        f
     }
 
     /// The `k`-th order of the rotation (`ROTATION` orders spread over the store).
@@ -265,7 +285,11 @@ async fn graphql(f: &Fixture, query: &str, variables: Value, field: &str) -> Val
 async fn edit(f: &Fixture) {
     let n = f.edits.fetch_add(1, Ordering::Relaxed);
     let order = f.rotated(n);
-    let quantity = if (n / ROTATION).is_multiple_of(2) { 4 } else { 5 };
+    let quantity = if (n / ROTATION).is_multiple_of(2) {
+        4
+    } else {
+        5
+    };
     let begun = graphql(
         f,
         BEGIN,

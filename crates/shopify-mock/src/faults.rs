@@ -98,6 +98,48 @@ impl Fault {
     pub fn is_webhook_fault(&self) -> bool {
         !matches!(self, Self::RestRead { .. } | Self::GraphqlThrottled { .. })
     }
+
+    /// The fault as a plan entry of the control API (`POST /__mock/faults`) writes
+    /// it, which is a scenario's `faults:` entry without `step`:
+    /// `{"fault": "rest_429", "count": 2, "retry_after_ms": 10}`. Every field is
+    /// written, so the entry reads back as exactly this fault.
+    pub fn plan_entry(&self) -> serde_json::Value {
+        use serde_json::json;
+        let ms = |d: &Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        match self {
+            Self::DuplicateWebhook { index } => {
+                json!({"fault": "duplicate_webhook", "index": index})
+            }
+            Self::DelayWebhook { index } => json!({"fault": "delay_webhook", "index": index}),
+            Self::DropWebhook { index } => json!({"fault": "drop_webhook", "index": index}),
+            Self::ReorderWebhooks { order } => match order {
+                WebhookOrder::Reverse => json!({"fault": "reorder_webhooks", "order": "reverse"}),
+                WebhookOrder::Permutation(p) => json!({"fault": "reorder_webhooks", "order": p}),
+            },
+            Self::FailDelivery {
+                index,
+                attempts,
+                timeout,
+            } => {
+                json!({"fault": "fail_delivery", "index": index, "attempts": attempts, "timeout": timeout})
+            }
+            Self::RestRead { kind, count } => match kind {
+                ReadFault::TooManyRequests { retry_after } => {
+                    json!({"fault": "rest_429", "count": count, "retry_after_ms": ms(retry_after)})
+                }
+                ReadFault::ServerError { status } => {
+                    json!({"fault": "rest_5xx", "count": count, "status": status})
+                }
+                ReadFault::Reset => json!({"fault": "rest_reset", "count": count}),
+                ReadFault::Slow { delay } => {
+                    json!({"fault": "rest_slow", "count": count, "delay_ms": ms(delay)})
+                }
+            },
+            Self::GraphqlThrottled { count } => {
+                json!({"fault": "graphql_throttled", "count": count})
+            }
+        }
+    }
 }
 
 /// The order [`Fault::ReorderWebhooks`] sends a batch in.
@@ -353,6 +395,13 @@ impl FaultLog {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .extend(faults);
+    }
+
+    pub(crate) fn clear(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     pub(crate) fn snapshot(&self) -> Vec<InjectedFault> {

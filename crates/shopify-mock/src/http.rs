@@ -13,8 +13,11 @@
 //! read the plan resets, and its mock answers with an error ([`reset_error`]), on
 //! which the server closes the connection without a response.
 //!
-//! Layers: this module calls `rest` and `graphql`, which call `state`; nothing
-//! below calls back up. Handlers answer with a [`Reply`] (`reply.rs`, a leaf),
+//! Paths under `/__mock/` are the mock's own test-control API (`control.rs`): the
+//! access token, then the control handlers, no bucket and no faults.
+//!
+//! Layers: this module calls `rest`, `graphql` and `control`, which call `state`;
+//! nothing below calls back up. Handlers answer with a [`Reply`] (`reply.rs`, a leaf),
 //! which only this module turns into a wiremock response.
 
 use std::sync::Arc;
@@ -23,6 +26,8 @@ use std::time::Duration;
 use serde_json::json;
 use wiremock::http::{HeaderValue, Method};
 use wiremock::{Match, Request, Respond, ResponseTemplate};
+
+mod control;
 
 use crate::config::{RequestLogLine, RequestLogger};
 use crate::faults::{InjectedFault, ReadFault, retry_after_text};
@@ -143,6 +148,9 @@ impl FrontDoor {
 
 impl Respond for FrontDoor {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        if is_control(req.url.path()) {
+            return self.control(req);
+        }
         let (reply, request_id, delay) = self.handle(req);
         if let Some(log) = &self.log {
             log(&RequestLogLine {
@@ -157,6 +165,53 @@ impl Respond for FrontDoor {
             None => t,
         }
     }
+}
+
+impl FrontDoor {
+    /// A test-control call (`/__mock/…`): answered now, or later by a long poll.
+    fn control(&self, req: &Request) -> ResponseTemplate {
+        let request_id = {
+            let mut s = self.core.lock();
+            s.last_request += 1;
+            format!("00000000-0000-4000-9000-{:012x}", s.last_request)
+        };
+        let log = self.log.clone();
+        let line = move |status: u16| {
+            if let Some(log) = &log {
+                log(&RequestLogLine {
+                    method: req.method.to_string(),
+                    path: path_and_query(req),
+                    status,
+                });
+            }
+        };
+        match control::handle(&self.core, req, token_ok(&self.core, req)) {
+            control::Answer::Now(reply) => {
+                line(reply.status);
+                template(reply.header("x-request-id", request_id))
+            }
+            control::Answer::Later(future) => {
+                let log = self.log.clone();
+                let (method, path) = (req.method.to_string(), path_and_query(req));
+                ResponseTemplate::deferred(async move {
+                    let reply = future.await;
+                    if let Some(log) = &log {
+                        log(&RequestLogLine {
+                            method,
+                            path,
+                            status: reply.status,
+                        });
+                    }
+                    template(reply.header("x-request-id", request_id))
+                })
+            }
+        }
+    }
+}
+
+/// True for the test-control API's paths: `/__mock` and below.
+fn is_control(path: &str) -> bool {
+    path == "/__mock" || path.starts_with("/__mock/")
 }
 
 /// The matcher of the reset mock: true (and the fault used up) only for an

@@ -529,6 +529,70 @@ impl Core {
     }
 }
 
+// ----- the test-control API (`http/control.rs`) ------------------------------------
+
+impl Core {
+    /// Reads the store without copying it.
+    pub(crate) fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        f(self.lock().store())
+    }
+
+    /// Replaces every order with `orders`, without webhooks; all or nothing.
+    /// Returns how many orders there were. Open edit sessions end (their orders
+    /// may be gone).
+    pub(crate) fn replace_orders(&self, orders: &[NewOrder]) -> Result<usize, ShopifyError> {
+        let now = self.now();
+        let store = Store::with_orders(orders, now)?;
+        let mut s = self.lock();
+        let before = s.store().orders().count();
+        *s.store_mut() = store;
+        s.edits = EditSessions::default();
+        Ok(before)
+    }
+
+    /// Back to an empty store as at start: no orders, no edit sessions, no fault
+    /// plan (its held webhooks are not sent), no injected faults or delivery log,
+    /// empty buckets. Subscriptions and the clock stay.
+    pub(crate) fn reset(&self) {
+        self.webhooks.reset();
+        self.faults.clear();
+        let mut s = self.lock();
+        *s.store_mut() = Store::new();
+        s.edits = EditSessions::default();
+        s.rest_bucket = LeakyBucket::new(self.config.rest_bucket);
+        s.graphql_bucket = LeakyBucket::new(self.config.graphql_bucket);
+        s.faults = None;
+        s.armed = ArmedCalls::default();
+        s.last_transaction = 0;
+    }
+}
+
+impl Core {
+    /// The product variant of a SKU, added to the catalogue on first sight.
+    pub(crate) fn ensure_variant(&self, sku: &str) -> shopify_model::VariantId {
+        self.lock().store_mut().ensure_variant(sku)
+    }
+
+    /// Sets the mock's time (the control API's `POST /__mock/clock`).
+    pub(crate) fn set_clock(&self, t: Timestamp) {
+        self.clock.set(t);
+    }
+
+    /// Moves the mock's time forward (`POST /__mock/clock/advance`): webhook
+    /// retries that come due are sent.
+    pub(crate) fn advance_clock(&self, d: std::time::Duration) {
+        self.clock.advance(d);
+    }
+
+    /// Sends a delivery again (`POST /__mock/webhooks/{id}/redeliver`); the error
+    /// says which id is unknown.
+    pub(crate) fn redeliver(&self, webhook_id: &str) -> Result<(), String> {
+        self.webhooks
+            .redeliver(webhook_id)
+            .map_err(|e| e.to_string())
+    }
+}
+
 // ----- orders and fulfilments over the API (REST `POST orders.json`, fulfilments) ----
 
 impl Core {

@@ -854,8 +854,6 @@ impl Webhooks {
     /// batch (not sent): nothing is pending afterwards. Attempts under way finish
     /// unrecorded; retries waiting are dropped. Subscriptions stay, and ids go on
     /// counting (a receiver that remembers ids never sees one again).
-    // For `Core::reset` (the control API's `POST /__mock/reset`), being written.
-    #[allow(dead_code)]
     pub(crate) fn reset(&self) {
         let mut r = self.inner.records();
         r.generation += 1;

@@ -18,7 +18,8 @@ use crate::webhooks::{SubscriptionId, Topic};
 /// does: they change how (and whether) its answers and webhooks travel.
 ///
 /// Webhook faults name a webhook by its index in the *batch*: the webhooks sent to
-/// one subscription between [`arm_faults`](crate::ShopifyMock::arm_faults) and the
+/// one receiver address (by every subscription to it: an app subscribes one topic
+/// at a time) between [`arm_faults`](crate::ShopifyMock::arm_faults) and the
 /// next [`settle_webhooks`](crate::ShopifyMock::settle_webhooks) (or
 /// `arm_faults`/`disarm_faults`), 0 for the first, in the order the changes sent
 /// them. Call faults hit the next calls of their kind, whenever they come.
@@ -269,7 +270,7 @@ impl fmt::Display for Fault {
 /// A webhook a fault acted on, as the trace names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultTarget {
-    /// The subscription it was sent to.
+    /// Its batch's receiver, named by the first subscription to that address.
     pub subscription: SubscriptionId,
     /// Its index in the batch.
     pub index: usize,
@@ -502,7 +503,7 @@ pub(crate) struct BatchSend {
     pub timeout: bool,
 }
 
-/// How a batch of `n` webhooks to one subscription goes out.
+/// How a batch of `n` webhooks to one receiver address goes out.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct BatchPlan {
     /// What is sent, in order.

@@ -105,6 +105,9 @@ fn interrupt_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 
 async fn serve(args: Serve) -> anyhow::Result<()> {
     let mut config = MockConfig {
+        // Subscriptions made over the API (webhooks.json, GraphQL) are signed
+        // with the app's secret too.
+        webhook_secret: args.webhook_secret.clone(),
         bind: SocketAddr::new(args.bind, args.port),
         access_token: args.access_token.clone(),
         webhooks: WebhookConfig {

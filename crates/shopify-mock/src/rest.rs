@@ -459,24 +459,31 @@ fn list_request(req: &Request) -> Result<ListRequest, Reply> {
 }
 
 fn list_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
+    use std::ops::Bound::{Excluded, Unbounded};
     let lr = list_request(req)?;
     let s = core.lock();
-    // Orders are listed by id, ascending.
-    let matched: Vec<&Order> = s
-        .store()
-        .orders()
-        .filter(|o| lr.filters.matches(o))
-        .collect();
-    let page: &[&Order] = match &lr.cursor {
-        None => &matched[..matched.len().min(lr.limit)],
-        Some(c) if c.direction == Direction::Next => {
-            let start = matched.partition_point(|o| o.id <= c.boundary);
-            &matched[start..matched.len().min(start + lr.limit)]
+    let store = s.store();
+    let matches = |o: &&Order| lr.filters.matches(o);
+    // Orders are listed by id, ascending. A page walks the store only from its
+    // boundary on (and from `since_id`, at or below which nothing matches), so its
+    // cost does not grow with the orders before it.
+    let from = |after: Option<OrderId>| after.max(lr.filters.since_id).map_or(Unbounded, Excluded);
+    let page: Vec<&Order> = match &lr.cursor {
+        Some(c) if c.direction == Direction::Previous => {
+            let mut page: Vec<&Order> = store
+                .orders_in((from(None), Excluded(c.boundary)))
+                .rev()
+                .filter(matches)
+                .take(lr.limit)
+                .collect();
+            page.reverse();
+            page
         }
-        Some(c) => {
-            let end = matched.partition_point(|o| o.id < c.boundary);
-            &matched[end.saturating_sub(lr.limit)..end]
-        }
+        cursor => store
+            .orders_in((from(cursor.as_ref().map(|c| c.boundary)), Unbounded))
+            .filter(matches)
+            .take(lr.limit)
+            .collect(),
     };
     let orders: Vec<Value> = page
         .iter()
@@ -498,10 +505,12 @@ fn list_orders(core: &Core, req: &Request) -> Result<Reply, Reply> {
             }
             format!("{url}&page_info={}>; rel=\"{rel}\"", cursor.encode())
         };
-        if matched.iter().any(|o| o.id < first.id) {
+        let before = store.orders_in((from(None), Excluded(first.id)));
+        if before.rev().any(|o| lr.filters.matches(o)) {
             links.push(link(Direction::Previous, first.id, "previous"));
         }
-        if matched.iter().any(|o| o.id > last.id) {
+        let mut after = store.orders_in((Excluded(last.id), Unbounded));
+        if after.any(|o| lr.filters.matches(o)) {
             links.push(link(Direction::Next, last.id, "next"));
         }
     }

@@ -314,6 +314,9 @@ pub(crate) struct Core {
     pub webhooks: Webhooks,
     /// What the fault plan injected so far.
     pub faults: FaultLog,
+    /// The Admin API's own records: webhook subscriptions as it lists them, the
+    /// last fulfilment id.
+    pub api: Arc<crate::rest::shared::ApiRecords>,
 }
 
 /// The JSON bytes of a value (serialising a `Value` cannot fail).
@@ -345,6 +348,7 @@ impl Core {
             state: Mutex::new(state),
             webhooks,
             faults,
+            api: Arc::default(),
         }
     }
 
@@ -373,14 +377,8 @@ impl Core {
     /// Creates orders without webhooks (seeding).
     pub(crate) fn seed(&self, orders: &[NewOrder]) -> Result<(), ShopifyError> {
         let now = self.now();
-        let mut s = self.lock();
-        // All or nothing: build on a copy.
-        let mut store = s.store().clone();
-        for o in orders {
-            store.create_order(o, now)?;
-        }
-        *s.store_mut() = store;
-        Ok(())
+        // All or nothing, without a copy of the store: a refused batch is undone.
+        self.lock().store_mut().create_orders(orders, now)
     }
 
     /// Creates an order and sends `orders/create`.

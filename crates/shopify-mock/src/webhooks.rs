@@ -730,13 +730,22 @@ impl Webhooks {
                 reason: "no webhook was sent".to_owned(),
             }));
         }
-        // One batch per subscription, in subscription order.
-        let mut batches: BTreeMap<SubscriptionId, Vec<Job>> = BTreeMap::new();
+        // One batch per receiver address (every subscription to it: an app
+        // subscribes one topic at a time), named by its first subscription, in
+        // that order.
+        let mut batches: Vec<(String, SubscriptionId, Vec<Job>)> = Vec::new();
         for job in held {
-            batches.entry(job.subscription).or_default().push(job);
+            match batches.iter_mut().find(|(a, _, _)| *a == job.address) {
+                Some((_, first, jobs)) => {
+                    *first = (*first).min(job.subscription);
+                    jobs.push(job);
+                }
+                None => batches.push((job.address.clone(), job.subscription, vec![job])),
+            }
         }
+        batches.sort_by_key(|(_, first, _)| *first);
         let now = self.inner.clock.now();
-        for (subscription, batch) in batches {
+        for (_, subscription, batch) in batches {
             let planned = faults::plan_batch(&plan, batch.len(), self.inner.config.retries);
             let target = |r: &Records, index: usize| {
                 let d = &r.entries[batch[index].index].public;
@@ -874,8 +883,23 @@ impl Webhooks {
     }
 
     pub(crate) fn deliveries(&self) -> Vec<Delivery> {
+        self.deliveries_since(0)
+    }
+
+    /// The deliveries from the `since`-th on (oldest first), and how many there are
+    /// in all: a caller that has read some reads only the rest.
+    pub(crate) fn deliveries_since(&self, since: usize) -> Vec<Delivery> {
         let r = self.inner.records();
-        r.entries.iter().map(|e| e.public.clone()).collect()
+        r.entries
+            .iter()
+            .skip(since)
+            .map(|e| e.public.clone())
+            .collect()
+    }
+
+    /// How many deliveries there are.
+    pub(crate) fn delivery_count(&self) -> usize {
+        self.inner.records().entries.len()
     }
 }
 

@@ -396,6 +396,13 @@ async fn settle_answers_once_every_webhook_is_delivered_while_other_calls_go_on(
     assert_eq!(d["address"], hook.uri());
     assert!(d["body"].as_str().unwrap().contains("\"id\":1001"));
     assert_eq!(state.body["subscriptions"][0]["address"], hook.uri());
+    assert_eq!(state.body["total"], 1);
+    // Only the deliveries after the first N.
+    let later = h.control(Method::GET, "/webhooks?since=1", None).await;
+    assert_eq!(later.body["deliveries"], json!([]));
+    assert_eq!(later.body["total"], 1);
+    let bad = h.control(Method::GET, "/webhooks?since=x", None).await;
+    assert_eq!(bad.status, 400);
 
     // The attempt is in the log.
     let log = h.control(Method::GET, "/webhooks/attempts", None).await;

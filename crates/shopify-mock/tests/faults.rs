@@ -340,6 +340,46 @@ async fn webhook_faults_act_on_one_batch_per_subscription_and_then_are_spent() {
 }
 
 #[tokio::test]
+async fn the_subscriptions_of_one_receiver_make_one_batch() {
+    // An app subscribes one topic at a time: three subscriptions, one receiver.
+    let h = seeded().await;
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let address = format!("{}/webhooks", server.uri());
+    for topic in [
+        Topic::OrdersCreate,
+        Topic::OrdersPartiallyFulfilled,
+        Topic::OrdersUpdated,
+    ] {
+        h.mock.subscribe(WebhookSubscription {
+            address: address.clone(),
+            topics: vec![topic],
+            secret: SECRET.to_owned(),
+        });
+    }
+    h.mock.arm_faults(vec![
+        Fault::ReorderWebhooks {
+            order: WebhookOrder::Reverse,
+        },
+        Fault::DropWebhook { index: 1 },
+    ]);
+    three_webhooks(&h);
+    h.mock.settle_webhooks().await;
+    // Indexes count across the topics, as the changes sent them.
+    assert_eq!(topics(&received(&server).await), [UPDATED, CREATE]);
+    assert_eq!(
+        lines(&h.mock.injected_faults()),
+        [
+            "webhooks to subscription 1 sent in the order [2, 1, 0]",
+            "webhook #1 (orders/partially_fulfilled, 00000000-0000-4000-8000-000000000002) to subscription 1 dropped",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn disarming_ends_the_batch_and_logs_what_was_not_used() {
     let h = seeded().await;
     let server = subscribed(&h).await;

@@ -1054,11 +1054,10 @@ async fn graphql_webhook_subscriptions_create_list_delete_and_deliver() {
     let h = seeded().await;
     let hooks = receiver().await;
     let url = format!("{}/hooks", hooks.uri());
-    let create = "mutation($topic: WebhookSubscriptionTopic!, $url: URL) { webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $url, format: JSON}) { webhookSubscription { id topic callbackUrl } userErrors { field message } } }";
-    // `URL` is Shopify's scalar; the mock's schema takes a String.
-    let create = create.replace("$url: URL", "$url: String");
+    // `callbackUrl` is of Shopify's `URL` scalar, as clients declare it.
+    let create = "mutation($topic: WebhookSubscriptionTopic!, $url: URL!) { webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $url, format: JSON}) { webhookSubscription { id topic callbackUrl } userErrors { field message } } }";
     let a = h
-        .graphql(&create, json!({"topic": "ORDERS_FULFILLED", "url": url}))
+        .graphql(create, json!({"topic": "ORDERS_FULFILLED", "url": url}))
         .await;
     let p = &a.body["data"]["webhookSubscriptionCreate"];
     assert_eq!(p["userErrors"], json!([]), "{}", a.body);
@@ -1067,10 +1066,10 @@ async fn graphql_webhook_subscriptions_create_list_delete_and_deliver() {
         "gid://shopify/WebhookSubscription/1"
     );
     assert_eq!(p["webhookSubscription"]["topic"], "ORDERS_FULFILLED");
-    h.graphql(&create, json!({"topic": "ORDERS_PAID", "url": url}))
+    h.graphql(create, json!({"topic": "ORDERS_PAID", "url": url}))
         .await;
     let a = h
-        .graphql(&create, json!({"topic": "ORDERS_PAID", "url": url}))
+        .graphql(create, json!({"topic": "ORDERS_PAID", "url": url}))
         .await;
     assert_eq!(
         a.body["data"]["webhookSubscriptionCreate"]["userErrors"],

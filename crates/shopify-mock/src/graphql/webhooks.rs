@@ -63,10 +63,28 @@ enum GFormat {
     Xml,
 }
 
+/// Shopify's `URL` scalar (an absolute URL as a string), which `callbackUrl` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Url(pub String);
+
+#[async_graphql::Scalar(name = "URL")]
+impl async_graphql::ScalarType for Url {
+    fn parse(value: async_graphql::Value) -> async_graphql::InputValueResult<Self> {
+        match value {
+            async_graphql::Value::String(s) => Ok(Url(s)),
+            other => Err(async_graphql::InputValueError::expected_type(other)),
+        }
+    }
+
+    fn to_value(&self) -> async_graphql::Value {
+        async_graphql::Value::String(self.0.clone())
+    }
+}
+
 #[derive(SimpleObject, Clone)]
 #[graphql(name = "WebhookHttpEndpoint")]
 struct HttpEndpoint {
-    callback_url: String,
+    callback_url: Url,
 }
 
 #[derive(Union, Clone)]
@@ -104,12 +122,12 @@ impl GWebhookSubscription {
     async fn format(&self) -> GFormat {
         GFormat::Json
     }
-    async fn callback_url(&self) -> &str {
-        &self.row.address
+    async fn callback_url(&self) -> Url {
+        Url(self.row.address.clone())
     }
     async fn endpoint(&self) -> Endpoint {
         Endpoint::Http(HttpEndpoint {
-            callback_url: self.row.address.clone(),
+            callback_url: Url(self.row.address.clone()),
         })
     }
     async fn include_fields(&self) -> Vec<String> {
@@ -158,7 +176,7 @@ impl WebhookQuery {
         first: Option<i32>,
         after: Option<String>,
         topics: Option<Vec<GTopic>>,
-        callback_url: Option<String>,
+        callback_url: Option<Url>,
     ) -> async_graphql::Result<WebhookSubscriptionConnection> {
         if first.is_some_and(|n| !(0..=super::listing::MAX_PAGE).contains(&n)) {
             return Err(async_graphql::Error::new(format!(
@@ -168,16 +186,21 @@ impl WebhookQuery {
         }
         let core = core(ctx);
         let records = shared::records(core);
-        let rows: Vec<GWebhookSubscription> =
-            shared::list_webhooks(core, &records, None, callback_url.as_deref(), core.now())
-                .into_iter()
-                .filter(|w| {
-                    topics
-                        .as_ref()
-                        .is_none_or(|ts| ts.iter().any(|t| t.to_topic() == w.topic))
-                })
-                .map(|w| view(ctx, w))
-                .collect();
+        let rows: Vec<GWebhookSubscription> = shared::list_webhooks(
+            core,
+            &records,
+            None,
+            callback_url.as_ref().map(|u| u.0.as_str()),
+            core.now(),
+        )
+        .into_iter()
+        .filter(|w| {
+            topics
+                .as_ref()
+                .is_none_or(|ts| ts.iter().any(|t| t.to_topic() == w.topic))
+        })
+        .map(|w| view(ctx, w))
+        .collect();
         let (page, info) = window(&rows, first, after.as_deref());
         Ok(WebhookSubscriptionConnection::from_page(page, info))
     }
@@ -199,7 +222,7 @@ impl WebhookQuery {
 
 #[derive(InputObject)]
 struct WebhookSubscriptionInput {
-    callback_url: Option<String>,
+    callback_url: Option<Url>,
     format: Option<GFormat>,
     include_fields: Option<Vec<String>>,
     metafield_namespaces: Option<Vec<String>>,
@@ -273,7 +296,11 @@ impl WebhookMutations {
         if let Err(u) = check_format(&webhook_subscription) {
             return refused(u);
         }
-        let Some(address) = webhook_subscription.callback_url.as_deref() else {
+        let Some(address) = webhook_subscription
+            .callback_url
+            .as_ref()
+            .map(|u| u.0.as_str())
+        else {
             return refused(UserError::new(
                 &["webhookSubscription", "callbackUrl"],
                 "Address can't be blank",
@@ -308,7 +335,11 @@ impl WebhookMutations {
         let core = core(ctx);
         let records = shared::records(core);
         let now = core.now();
-        let result = match webhook_subscription.callback_url.as_deref() {
+        let result = match webhook_subscription
+            .callback_url
+            .as_ref()
+            .map(|u| u.0.as_str())
+        {
             Some(address) => shared::update_webhook(core, &records, n, address, now),
             None => shared::get_webhook(core, &records, n, now),
         };

@@ -50,8 +50,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
         "remove every order, without webhooks",
     ),
     (
-        "GET /__mock/webhooks",
-        "subscriptions, how many deliveries are pending, and every delivery",
+        "GET /__mock/webhooks?since=N",
+        "subscriptions, how many deliveries are pending, and every delivery (after the first N)",
     ),
     (
         "GET /__mock/webhooks/attempts?at_least=N&timeout_ms=T",
@@ -179,7 +179,7 @@ pub(crate) fn handle(core: &Arc<Core>, req: &Request, token_ok: bool) -> Answer 
             let n = core.replace_orders(&[]).unwrap_or(0);
             ok(&json!({"removed": n})).into()
         }
-        (&Method::GET, ["webhooks"]) => webhooks(core).into(),
+        (&Method::GET, ["webhooks"]) => webhooks(core, req).into(),
         (&Method::GET, ["webhooks", "attempts"]) => attempts_when(core, req),
         (&Method::POST, ["webhooks", "settle"]) => settle(core, req),
         (&Method::POST, ["webhooks", id, "redeliver"]) => redeliver(core, id).into(),
@@ -305,7 +305,17 @@ fn refused(e: &ShopifyError) -> Reply {
     )
 }
 
-fn webhooks(core: &Core) -> Reply {
+fn webhooks(core: &Core, req: &Request) -> Reply {
+    let since = match query(req, "since").map(|v| v.parse::<usize>().map_err(|_| v)) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(v)) => {
+            return bad(
+                format!("since `{v}` is not a number of deliveries"),
+                "write e.g. ?since=12 to list the deliveries after the first 12",
+            );
+        }
+    };
     let subscriptions: Vec<Value> = core
         .webhooks
         .subscriptions()
@@ -318,9 +328,10 @@ fn webhooks(core: &Core) -> Reply {
             })
         })
         .collect();
+    let total = core.webhooks.delivery_count();
     let deliveries: Vec<Value> = core
         .webhooks
-        .deliveries()
+        .deliveries_since(since)
         .into_iter()
         .map(|d| {
             json!({
@@ -338,6 +349,8 @@ fn webhooks(core: &Core) -> Reply {
     ok(&json!({
         "pending": core.webhooks.pending(),
         "subscriptions": subscriptions,
+        "total": total,
+        "since": since,
         "deliveries": deliveries,
     }))
 }

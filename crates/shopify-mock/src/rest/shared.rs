@@ -23,7 +23,7 @@
 //! core's address, held only while the core lives).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -63,23 +63,9 @@ struct Row {
     updated_at: Timestamp,
 }
 
-/// Every live mock's records, by its core. Entries of dropped mocks are pruned on
-/// every lookup.
-static REGISTRY: Mutex<Vec<(Weak<Core>, Arc<ApiRecords>)>> = Mutex::new(Vec::new());
-
-/// The records of this mock, made on first use.
+/// The records of this mock (held by its core).
 pub(crate) fn records(core: &Arc<Core>) -> Arc<ApiRecords> {
-    let mut all = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
-    all.retain(|(w, _)| w.strong_count() > 0);
-    if let Some((_, r)) = all
-        .iter()
-        .find(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(core)))
-    {
-        return r.clone();
-    }
-    let r = Arc::new(ApiRecords::default());
-    all.push((Arc::downgrade(core), r.clone()));
-    r
+    core.api.clone()
 }
 
 impl ApiRecords {

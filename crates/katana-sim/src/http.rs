@@ -1,17 +1,23 @@
-//! The HTTP transport: every Shopify step travels as a merchant's admin would send
-//! it to the mock Shopify server (each step's file says how: GraphQL for order
-//! edits, REST for refunds, cancel, archive, unarchive and delete; the mock's
-//! library for checkout and fulfilment, which have no Admin API there), the mock
-//! sends its signed webhooks to katana-sync's receiver, and the sync reads the order
-//! back over REST and applies the difference to Katana.
+//! The HTTP transport: every Shopify step travels as a merchant's admin or an app
+//! would send it to the mock Shopify server (each step's file says how: GraphQL for
+//! order edits and payment capture, REST for orders created, refunds, fulfilments,
+//! cancel, archive, unarchive and delete), the mock sends its signed webhooks to
+//! katana-sync's receiver, and the sync reads the order back over REST and applies
+//! the difference to Katana.
+//!
+//! Beyond starting the mock server, the transport makes no in-process call into
+//! it: the sync subscribes to webhooks through `webhooks.json` as a real app does,
+//! and the set-up, the clock, the fault plan, the catalogue and waiting for
+//! webhooks go through the mock's test-control API (`/__mock/`), as a test in
+//! any language would drive it.
 //!
 //! Refusals come back as Shopify sends them (a REST 404 or 422, GraphQL
 //! `userErrors`) and are read back into shopify-model's typed error, so they have
 //! the same kind and message as in process.
 //!
 //! Before the next step the runner waits until every webhook of this step has been
-//! answered (`ShopifyMock::settle_webhooks`), and the receiver answers only once it
-//! has applied the delivery: an explicit signal, never a sleep.
+//! answered (`POST /__mock/webhooks/settle`, a long poll), and the receiver answers
+//! only once it has applied the delivery: an explicit signal, never a sleep.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -22,10 +28,7 @@ use katana_sync::Settings;
 use katana_sync::client::{RetryPolicy, ShopifyClient};
 use katana_sync::service::{SyncService, WebhookServer};
 use serde_json::{Value, json};
-use shopify_mock::{
-    BucketConfig, DeliveryStatus, ManualClock, MockConfig, MockError, ShopifyMock,
-    WebhookSubscription,
-};
+use shopify_mock::{BucketConfig, ManualClock, MockConfig, ShopifyMock};
 use shopify_model::{NewOrder, OrderId, ShopifyError};
 
 use crate::runner::{StepError, Transport};
@@ -39,8 +42,15 @@ const API_VERSION: &str = "2025-01";
 /// A mock Shopify store and a webhook-driven sync, on loopback ports of their own.
 pub struct Http {
     rt: tokio::runtime::Runtime,
+    /// Started here and kept alive; every call after that goes over HTTP.
     mock: ShopifyMock,
-    clock: ManualClock,
+    /// `http://127.0.0.1:{port}/__mock`.
+    control: String,
+    /// The Admin API base and the access token.
+    admin: String,
+    token: String,
+    /// The instant of the step under way (the mock's clock is set to it).
+    now: Timestamp,
     sync: SyncService,
     server: Option<WebhookServer>,
     http: reqwest::Client,
@@ -93,9 +103,11 @@ impl Http {
             .enable_all()
             .build()
             .map_err(transport)?;
-        let clock = ManualClock::new(start);
+        // A clock that stands still: the mock's time moves only when the transport
+        // sets it over the control API, to each step's instant.
         let config = MockConfig {
-            clock: Arc::new(clock.clone()),
+            clock: Arc::new(ManualClock::new(start)),
+            webhook_secret: SECRET.to_owned(),
             // Shopify's real limits; the simulated minute between steps drains them.
             rest_bucket: BucketConfig::REST,
             // Retries in real time (the steps' clock never waits for them), and one
@@ -109,14 +121,18 @@ impl Http {
             ..MockConfig::default()
         };
         let mock = rt.block_on(ShopifyMock::start(config)).map_err(transport)?;
+        let (base, admin, token) = (
+            mock.base_url(),
+            mock.admin_url(),
+            mock.access_token().to_owned(),
+        );
         // Quick retries: the mock's faults are injected by tests, not network weather.
         let retry = RetryPolicy {
             max_retries: 4,
             backoff: std::time::Duration::from_millis(2),
             max_retry_after: std::time::Duration::from_secs(1),
         };
-        let client = ShopifyClient::new(&mock.base_url(), API_VERSION, mock.access_token())
-            .with_retry(retry);
+        let client = ShopifyClient::new(&base, API_VERSION, &token).with_retry(retry);
         let sync = SyncService::new(
             Katana::new(),
             Settings::default(),
@@ -127,11 +143,16 @@ impl Http {
         let server = rt
             .block_on(sync.serve(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
             .map_err(transport)?;
-        mock.subscribe(WebhookSubscription::all_topics(server.url(), SECRET));
+        // The sync subscribes itself through `webhooks.json`, as a real app does.
+        rt.block_on(sync.register_webhooks(&server.url()))
+            .map_err(transport)?;
         Ok(Self {
             rt,
             mock,
-            clock,
+            control: format!("{base}/__mock"),
+            admin,
+            token,
+            now: start,
             sync,
             server: Some(server),
             http: reqwest::Client::new(),
@@ -140,9 +161,62 @@ impl Http {
         })
     }
 
-    /// The mock Shopify server.
+    /// The mock Shopify server (for tests that look inside it; the transport
+    /// itself only talks to it over HTTP).
     pub fn mock(&self) -> &ShopifyMock {
         &self.mock
+    }
+
+    /// The instant of the step under way.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// A call to the mock's test-control API (`/__mock/{path}`): its JSON answer,
+    /// or a transport error with the status and body.
+    pub fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, StepError> {
+        let (status, value) = self.control_call(method, path, body)?;
+        if (200..300).contains(&status) {
+            Ok(value)
+        } else {
+            Err(StepError::Transport(format!(
+                "the mock's control API answered {status} to {path}: {value}"
+            )))
+        }
+    }
+
+    /// A control call's status and JSON body, whatever the status.
+    fn control_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), StepError> {
+        let url = format!("{}/{path}", self.control);
+        self.rt
+            .block_on(async {
+                let mut request = self
+                    .http
+                    .request(method, &url)
+                    .header("X-Shopify-Access-Token", &self.token);
+                if let Some(body) = &body {
+                    request = request.json(body);
+                }
+                let response = request.send().await?;
+                let status = response.status().as_u16();
+                let text = response.text().await?;
+                Ok::<_, reqwest::Error>((status, text))
+            })
+            .map(|(status, text)| {
+                let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                (status, value)
+            })
+            .map_err(transport)
     }
 
     /// The sync service (Katana's state, the webhook receiver's logic).
@@ -168,25 +242,56 @@ impl Http {
         self.rt.block_on(future)
     }
 
-    fn set_time(&mut self, at: Timestamp) {
-        self.clock.set(at);
+    fn set_time(&mut self, at: Timestamp) -> Result<(), StepError> {
+        if at != self.now {
+            self.control(
+                reqwest::Method::POST,
+                "clock",
+                Some(json!({ "now": at.to_string() })),
+            )?;
+        }
+        self.now = at;
         self.rt.block_on(self.sync.state()).now = at;
+        Ok(())
     }
 
-    /// Waits until every webhook sent so far is answered, checks that each was
-    /// delivered, and takes what the sync did.
+    /// Waits until every webhook sent so far is answered (a long poll on the
+    /// control API), checks that each was delivered, and takes what the sync did.
     fn settle(&mut self) -> Result<Vec<Effect>, StepError> {
-        self.rt.block_on(self.mock.settle_webhooks());
-        let deliveries = self.mock.deliveries();
+        let (status, settled) = self.control_call(
+            reqwest::Method::POST,
+            "webhooks/settle?timeout_ms=60000",
+            None,
+        )?;
+        if status != 200 {
+            return Err(StepError::Transport(format!(
+                "the webhooks did not settle within 60 s: {settled}"
+            )));
+        }
+        // Only this step's deliveries.
+        let state = self.control(
+            reqwest::Method::GET,
+            &format!("webhooks?since={}", self.checked_deliveries),
+            None,
+        )?;
+        let deliveries = state
+            .get("deliveries")
+            .and_then(Value::as_array)
+            .ok_or_else(|| transport(format!("no deliveries in {state}")))?;
+        let total = state
+            .get("total")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| transport(format!("no total in {state}")))?;
         let mut dropped = Vec::new();
-        for d in deliveries.iter().skip(self.checked_deliveries) {
-            match d.status {
-                DeliveryStatus::Delivered => {}
+        for d in deliveries {
+            let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
+            match field("status") {
+                "delivered" => {}
                 // A fault dropped it: the sync reads that order again, as the lost
                 // delivery would have made it.
-                DeliveryStatus::Dropped => {
+                "dropped" => {
                     let event =
-                        katana_sync::webhook::order_event(d.topic.as_str(), d.body.as_bytes())
+                        katana_sync::webhook::order_event(field("topic"), field("body").as_bytes())
                             .map_err(transport)?;
                     let id = match event {
                         katana_sync::webhook::OrderEvent::Changed(id)
@@ -199,13 +304,13 @@ impl Http {
                 }
                 other => {
                     return Err(StepError::Transport(format!(
-                        "webhook {} was not delivered: {other:?}",
-                        d.topic.as_str(),
+                        "webhook {} was not delivered: {other}",
+                        field("topic"),
                     )));
                 }
             }
         }
-        self.checked_deliveries = deliveries.len();
+        self.checked_deliveries = usize::try_from(total).map_err(transport)?;
         if !dropped.is_empty() {
             self.rt
                 .block_on(self.sync.resync(&dropped))
@@ -216,13 +321,13 @@ impl Http {
 
     /// A GraphQL Admin API call; `Refused` with the `userErrors` of `field`.
     pub fn graphql(&self, query: &str, variables: Value, field: &str) -> Result<Value, StepError> {
-        let url = self.mock.graphql_url();
+        let url = format!("{}/graphql.json", self.admin);
         let call = || {
             self.rt.block_on(async {
                 let response = self
                     .http
                     .post(&url)
-                    .header("X-Shopify-Access-Token", self.mock.access_token())
+                    .header("X-Shopify-Access-Token", &self.token)
                     .json(&json!({ "query": query, "variables": variables }))
                     .send()
                     .await?;
@@ -261,12 +366,12 @@ impl Http {
         body: Option<Value>,
         order: OrderId,
     ) -> Result<Value, StepError> {
-        let url = format!("{}/{path}", self.mock.admin_url());
+        let url = format!("{}/{path}", self.admin);
         let result = self.rt.block_on(async {
             let mut request = self
                 .http
                 .request(method, &url)
-                .header("X-Shopify-Access-Token", self.mock.access_token());
+                .header("X-Shopify-Access-Token", &self.token);
             if let Some(body) = &body {
                 request = request.json(body);
             }
@@ -328,12 +433,26 @@ impl Transport for Http {
         settings: Settings,
         at: Timestamp,
     ) -> Result<Vec<Effect>, StepError> {
-        self.set_time(at);
+        self.set_time(at)?;
         self.rt.block_on(self.sync.state()).settings = settings;
-        self.mock.seed_orders(orders).map_err(|e| match e {
-            MockError::Seed(e) => StepError::Refused(e.into()),
-            other => transport(other),
-        })?;
+        let body = serde_json::to_value(orders).map_err(transport)?;
+        let (status, answer) = self.control_call(reqwest::Method::POST, "orders", Some(body))?;
+        match status {
+            201 => {}
+            // Shopify refused a set-up order, in shopify-model's words.
+            422 => {
+                let message = answer
+                    .get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                return Err(refused(message));
+            }
+            _ => {
+                return Err(StepError::Transport(format!(
+                    "the mock's control API answered {status} to the set-up orders: {answer}"
+                )));
+            }
+        }
         // The store existed before Katana connected: the first reconciliation
         // imports what qualifies, reading every order over REST.
         self.rt.block_on(self.sync.reconcile()).map_err(transport)?;
@@ -345,34 +464,54 @@ impl Transport for Http {
         step: &dyn ShopifyStep,
         at: Timestamp,
     ) -> Result<Vec<Effect>, StepError> {
-        self.set_time(at);
+        self.set_time(at)?;
         let applied = step.over_http(self);
         // Even a refused edit may have begun and sent nothing; settle either way.
         let effects = self.settle()?;
         applied.map(|()| effects)
     }
 
-    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
-        self.mock.order(id).ok()
-    }
-
-    fn injected_faults(&mut self) -> Vec<String> {
-        let all = self.mock.injected_faults();
-        let new: Vec<String> = all
-            .iter()
-            .skip(self.injected_seen)
-            .map(ToString::to_string)
-            .collect();
-        self.injected_seen = all.len();
-        new
-    }
-
-    fn arm_faults(&mut self, faults: &[shopify_mock::Fault]) {
-        if faults.is_empty() {
-            self.mock.disarm_faults();
-        } else {
-            self.mock.arm_faults(faults.to_vec());
+    fn shopify_order(&mut self, id: OrderId) -> Result<Option<shopify_model::Order>, StepError> {
+        let (status, answer) =
+            self.control_call(reqwest::Method::GET, &format!("orders/{id}"), None)?;
+        match status {
+            200 => {
+                let order = answer.get("order").cloned().unwrap_or(Value::Null);
+                serde_json::from_value(order).map(Some).map_err(transport)
+            }
+            404 => Ok(None),
+            _ => Err(StepError::Transport(format!(
+                "the mock's control API answered {status} to order {id}: {answer}"
+            ))),
         }
+    }
+
+    fn injected_faults(&mut self) -> Result<Vec<String>, StepError> {
+        let answer = self.control(reqwest::Method::GET, "faults", None)?;
+        let all: Vec<String> = answer
+            .get("injected")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str().map(str::to_owned))
+            .collect();
+        let new = all.iter().skip(self.injected_seen).cloned().collect();
+        self.injected_seen = all.len();
+        Ok(new)
+    }
+
+    fn arm_faults(&mut self, faults: &[shopify_mock::Fault]) -> Result<(), StepError> {
+        if faults.is_empty() {
+            self.control(reqwest::Method::DELETE, "faults", None)?;
+        } else {
+            let entries: Vec<Value> = faults.iter().map(shopify_mock::Fault::plan_entry).collect();
+            self.control(
+                reqwest::Method::POST,
+                "faults",
+                Some(json!({ "faults": entries })),
+            )?;
+        }
+        Ok(())
     }
 
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings)) {

@@ -262,16 +262,18 @@ pub trait Transport {
     fn with_katana(&mut self, f: &mut dyn FnMut(&mut Katana, &mut Settings));
 
     /// The Shopify order as it is now, if it exists (for the invariants).
-    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order>;
+    fn shopify_order(&mut self, id: OrderId) -> Result<Option<shopify_model::Order>, StepError>;
 
     /// Arms the faults of the next step (none: disarms). In process there is no
     /// wire: nothing to act on.
-    fn arm_faults(&mut self, _faults: &[shopify_mock::Fault]) {}
+    fn arm_faults(&mut self, _faults: &[shopify_mock::Fault]) -> Result<(), StepError> {
+        Ok(())
+    }
 
     /// The faults injected on the wire since the last call, one line each, in the
     /// order they happened. In process: none.
-    fn injected_faults(&mut self) -> Vec<String> {
-        Vec::new()
+    fn injected_faults(&mut self) -> Result<Vec<String>, StepError> {
+        Ok(Vec::new())
     }
 }
 
@@ -410,8 +412,8 @@ impl Transport for InProcess {
         f(&mut self.katana, &mut self.settings);
     }
 
-    fn shopify_order(&mut self, id: OrderId) -> Option<shopify_model::Order> {
-        self.shopify.order(id).ok().cloned()
+    fn shopify_order(&mut self, id: OrderId) -> Result<Option<shopify_model::Order>, StepError> {
+        Ok(self.shopify.order(id).ok().cloned())
     }
 }
 
@@ -492,7 +494,10 @@ fn check_invariants(
         Action::Shopify(s) => Some(s.order()),
         _ => None,
     };
-    let shopify_now = order.and_then(|id| transport.shopify_order(id));
+    let shopify_now = match order {
+        Some(id) => transport.shopify_order(id).map_err(step_error)?,
+        None => None,
+    };
     let result = on_katana(transport, |katana, settings| {
         let kind = match step.action() {
             Action::Shopify(s) => StepKind::Shopify {
@@ -624,10 +629,20 @@ fn drive(
             } else {
                 format!("step {step}")
             };
-            for line in transport.injected_faults() {
+            for line in transport.injected_faults()? {
                 injected.push(format!("{what}: {line}"));
             }
         }
+        Ok::<(), StepError>(())
+    };
+    let setup_failure = |reason| {
+        Box::new(Failure {
+            path: scenario.path.clone(),
+            step: 0,
+            loc: None,
+            step_text: "set-up".into(),
+            reason,
+        })
     };
     let start = scenario.start.unwrap_or(DEFAULT_START);
     let faults_of = |step: usize| -> Vec<shopify_mock::Fault> {
@@ -638,7 +653,9 @@ fn drive(
             .map(|f| f.fault.clone())
             .collect()
     };
-    transport.arm_faults(&faults_of(0));
+    transport
+        .arm_faults(&faults_of(0))
+        .map_err(|e| setup_failure(step_error(e)))?;
     let setup_lines = setup(scenario, transport, start)?;
     let mut invariants = Invariants::new();
     let setup_checked = on_katana(transport, |katana, _| {
@@ -646,15 +663,9 @@ fn drive(
     })
     .and_then(|r| r.map_err(FailureReason::Invariant));
     if let Err(reason) = setup_checked {
-        return Err(Box::new(Failure {
-            path: scenario.path.clone(),
-            step: 0,
-            loc: None,
-            step_text: "set-up".into(),
-            reason,
-        }));
+        return Err(setup_failure(reason));
     }
-    note_injected(transport, 0);
+    note_injected(transport, 0).map_err(|e| setup_failure(step_error(e)))?;
     let mut trace = Vec::new();
     if record {
         trace.push(TraceEntry::new(0, start, "set-up".to_string(), setup_lines));
@@ -677,7 +688,9 @@ fn drive(
                 "the simulated clock ran past the last representable instant".into(),
             ))
         })?;
-        transport.arm_faults(&faults_of(number));
+        transport
+            .arm_faults(&faults_of(number))
+            .map_err(|e| fail(step_error(e)))?;
         let before = on_katana(transport, |katana, _| katana.clone()).map_err(fail)?;
         if let Some(f) = observe.before_step.as_mut() {
             f(&entry.step, &before);
@@ -689,7 +702,7 @@ fn drive(
             }
             other => other.map_err(fail)?,
         };
-        note_injected(transport, number);
+        note_injected(transport, number).map_err(|e| fail(step_error(e)))?;
         check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
         if record {
             trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));

@@ -8,10 +8,10 @@ use shopify_model::{OrderId, ShopifyError, Store};
 
 use super::{Action, ShopifyStep, Side, StepDef, StepDoc};
 use crate::explore::generator::{Gen, GenLine};
-use crate::scenario::schema::{id, object, sku, units};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::{Cx, Units};
+use crate::scenario::schema::{id, object, sku, units};
 use crate::scenario::tree::Node;
 use crate::scenario::{Scalar, flow_map, some};
 
@@ -74,7 +74,15 @@ impl StepDef for AddLine {
     }
 
     fn schema() -> Value {
-        object(&[("order", id()), ("line", id()), ("sku", sku()), ("quantity", units(1))], &["order", "line", "sku", "quantity"])
+        object(
+            &[
+                ("order", id()),
+                ("line", id()),
+                ("sku", sku()),
+                ("quantity", units(1)),
+            ],
+            &["order", "line", "sku", "quantity"],
+        )
     }
 
     const WEIGHT: u32 = 4;
@@ -120,8 +128,20 @@ impl ShopifyStep for AddLine {
     fn over_http(&self, http: &Http) -> Result<(), StepError> {
         // The merchant picks a product variant from the catalogue; the scenario
         // names the new line item's id, which the mock will hand out.
-        let variant = http.mock().catalogue_variant(&self.sku);
-        http.mock().reserve_line_id(self.line)?;
+        let variant = http
+            .control(
+                reqwest::Method::POST,
+                "variants",
+                Some(json!({ "sku": self.sku })),
+            )?
+            .get("variant_id")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| StepError::Transport(format!("no variant for {}", self.sku)))?;
+        http.control(
+            reqwest::Method::POST,
+            "next_line_id",
+            Some(json!({ "id": self.line })),
+        )?;
         http.order_edit(self.order, |calculated| {
             http.graphql(
                 "mutation add($id: ID!, $v: ID!, $q: Int!) { orderEditAddVariant(id: $id, variantId: $v, quantity: $q) { calculatedOrder { id } userErrors { field message } } }",

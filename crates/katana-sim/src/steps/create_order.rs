@@ -5,15 +5,15 @@ use std::fmt;
 use jiff::Timestamp;
 use shopify_model::{FinancialStatus, NewLine, NewOrder, OrderId, ShopifyError, Store};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{Action, OrderEvent, ShopifyStep, Side, StepDef, StepDoc};
 use crate::explore::generator::{Gen, GenLine, GenOrder};
-use crate::scenario::schema::{order};
 use crate::http::Http;
 use crate::runner::StepError;
 use crate::scenario::convert::Cx;
 use crate::scenario::display::OrderYaml;
+use crate::scenario::schema::order;
 use crate::scenario::tree::Node;
 
 /// A new Shopify order (imported if it qualifies).
@@ -30,7 +30,7 @@ impl StepDef for CreateOrder {
         summary: "A new order is created in Shopify, as a customer's checkout would; \
                   Katana imports it if it qualifies then (open, not cancelled, paid or \
                   pending with `import_payment_pending`, not fully fulfilled). Over HTTP: \
-                  the mock server's checkout hook, which sends `orders/create`.",
+                  REST `POST orders.json`, which sends `orders/create`.",
         example: "- create_order: { id: 1002, lines: [{ id: 21, sku: OAK-CHAIR, quantity: 4 }] }",
     };
 
@@ -54,7 +54,11 @@ impl StepDef for CreateOrder {
         let mut lines = Vec::new();
         for _ in 0..1 + g.below(3) {
             let quantity = 1 + g.below(5) as u32;
-            let fulfilled = if g.chance(20) { g.below(u64::from(quantity) + 1) as u32 } else { 0 };
+            let fulfilled = if g.chance(20) {
+                g.below(u64::from(quantity) + 1) as u32
+            } else {
+                0
+            };
             lines.push(NewLine {
                 id: g.new_line_id(),
                 sku: g.sku(),
@@ -97,9 +101,36 @@ impl ShopifyStep for CreateOrder {
     }
 
     fn over_http(&self, http: &Http) -> Result<(), StepError> {
-        http.mock()
-            .create_order(&self.0)
-            .map(drop)
-            .map_err(StepError::from)
+        // REST `POST orders.json`, with the ids the scenario names (the mock uses
+        // an id given when it is free) and the order's state at creation, so that
+        // one `orders/create` carries it as in process.
+        let o = &self.0;
+        let lines: Vec<Value> = o
+            .lines
+            .iter()
+            .map(|l| json!({"id": l.id, "sku": l.sku, "quantity": l.quantity, "fulfilled": l.fulfilled}))
+            .collect();
+        let mut order = json!({
+            "id": o.id,
+            "financial_status": o.financial_status,
+            "line_items": lines,
+        });
+        if let Some(name) = &o.name {
+            order["name"] = json!(name);
+        }
+        let at = http.now().to_string();
+        if o.archived {
+            order["closed_at"] = json!(at);
+        }
+        if o.cancelled {
+            order["cancelled_at"] = json!(at);
+        }
+        http.rest(
+            reqwest::Method::POST,
+            "orders.json",
+            Some(json!({ "order": order })),
+            o.id,
+        )
+        .map(drop)
     }
 }

@@ -1,11 +1,13 @@
 //! A mock Shopify that behaves like Shopify: a stateful REST and GraphQL Admin API
-//! over [`shopify_model::Store`], signed webhooks for every change, Shopify's rate
-//! limits, and a standalone binary (`shopify-mock serve`).
+//! over [`shopify_model::Store`], signed webhooks for every change delivered on
+//! Shopify's retry schedule, Shopify's rate limits, a test-control API under
+//! `/__mock/`, and a standalone binary (`shopify-mock serve`).
 //!
 //! It runs on [`wiremock`]: one catch-all mock whose responder routes every request
-//! to the shared store, so REST, GraphQL, webhooks and the library API all see the
-//! same orders. A client written against the real Admin API (the official Python
-//! library included, see `conformance/`) works against it unchanged.
+//! to the shared store, so REST, GraphQL, webhooks, the control API and the library
+//! API all see the same orders. A client written against the real Admin API (the
+//! official Python library included, see `conformance/`) works against it
+//! unchanged.
 //!
 //! # Starting it
 //!
@@ -25,27 +27,34 @@
 //!
 //! # Module map
 //!
-//! Layers call down only: `lib.rs` → `http.rs` → `rest.rs` / `graphql/` →
-//! `state.rs`; `reply.rs`, `config.rs`, `bucket.rs`, `clock.rs`, `faults.rs` and
-//! `webhooks.rs` are leaves any layer may use.
+//! Layers call down only: `lib.rs` → `http.rs` → `rest.rs` / `graphql/` /
+//! `http/control.rs` → `state.rs`; `rest/shared.rs` serves both APIs;
+//! `reply.rs`, `config.rs`, `bucket.rs`, `clock.rs`, `faults.rs` and `webhooks.rs`
+//! are leaves any layer may use.
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, pay, webhooks, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
-//! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST or GraphQL, the request log, turning a reply into wiremock's response; the reset gate |
-//! | `rest.rs` | REST handlers only: orders, refunds, filters, `fields`, pagination; refusals as 404/422 |
+//! | `lib.rs`, `catalogue.rs` | the library API: [`ShopifyMock`] (start, seed, create, fulfil, pay, webhooks, the clock, faults, the store) and its test hooks (`catalogue_variant`, `reserve_line_id`, `fail_next_requests`) |
+//! | `http.rs` | the front door: request ids, the access token, injected faults, the REST leaky bucket and call-limit header, routing to REST, GraphQL or the control API, the request log, turning a reply into wiremock's response (or a deferred one, for a long poll); the reset gate |
+//! | `http/control.rs` | the test-control API under `/__mock/` (its `ENDPOINTS` list is the definitive one): reset, orders as the store holds them, webhooks and attempts, settle and `at_least` long polls, redeliver, fault plans, the catalogue, the next line id, the clock |
+//! | `rest.rs` | REST handlers only: orders (list, read, create, close/open/cancel/delete), refunds, transactions, fulfilment orders and fulfilments, `webhooks.json`; filters, `fields`, pagination; refusals as 400/404/422 |
+//! | `rest/shared.rs` | what REST and GraphQL share beyond the store: webhook subscriptions as the Admin API lists them (one topic per row, ids, timestamps), fulfilment orders (deterministic ids), fulfilments and their ids |
 //! | `graphql/mod.rs` | the schema and `POST graphql.json` |
-//! | `graphql/cost.rs` | the query cost, the cost bucket's answer and `extensions.cost` |
+//! | `graphql/cost.rs` | the query cost, the structural limits, the cost bucket's answer and `extensions.cost` |
 //! | `graphql/orders.rs` | the `order` query, `orderCancel`, `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid` |
+//! | `graphql/listing.rs`, `graphql/search.rs` | the `orders` connection (cursors, `pageInfo`, `sortKey`, `reverse`) and its `query` in Shopify's search syntax |
 //! | `graphql/edits.rs` | the order-edit mutations and `CalculatedOrder` |
 //! | `graphql/refunds.rs` | `refundCreate` and its input and payload types |
+//! | `graphql/fulfillments.rs` | `Order.fulfillmentOrders`, `FulfillmentOrder`, `fulfillmentCreate` |
+//! | `graphql/webhooks.rs` | `webhookSubscriptions`, `webhookSubscription`, `webhookSubscriptionCreate` / `Update` / `Delete` |
 //! | `graphql/types.rs` | GraphQL types shared by the above: gids, `UserError`, enums, connections, `Order`, `LineItem`, `Refund` |
-//! | `state.rs` | the store, every change and the webhooks it queues, and the order-edit sessions (their one place) |
+//! | `state.rs` | the store, every change and the webhooks it queues, the order-edit sessions (their one place), and the Admin API's records (webhook rows, fulfilment ids) |
 //! | `reply.rs` | the answer a handler gives (status, headers, body) |
 //! | `config.rs` | [`MockConfig`] and the request log types |
-//! | `webhooks.rs` | subscriptions, signing, delivery with retries, the delivery log, fault batches |
+//! | `webhooks.rs` | subscriptions, signing, delivery lanes per receiver address, the retry schedules, the delivery log, redelivery, the graceful stop, fault batches |
 //! | `faults.rs` | fault plans: [`Fault`], the planning of a webhook batch, the armed call faults, [`InjectedFault`] |
-//! | `bucket.rs`, `clock.rs`, `seed.rs` | the leaky bucket, the clock, seed files |
+//! | `clock.rs` | [`Clock`], [`SystemClock`], [`ManualClock`], and the mock's clock (the configured clock plus an offset; its moves wake the retries waiting for it) |
+//! | `bucket.rs`, `seed.rs` | the leaky bucket, seed files |
 //!
 //! # REST Admin API (`/admin/api/{version}/…`, any `YYYY-MM` or `unstable`)
 //!
@@ -54,13 +63,31 @@
 //! | `GET orders.json` | `{"orders": […]}`; filters `status` (`open` default, `closed`, `cancelled`, `any`), `ids`, `since_id`, `created_at_min/max`, `updated_at_min/max`, `financial_status` (a status, `unpaid`, `any`), `fulfillment_status` (`shipped`, `partial`, `unshipped`, `unfulfilled`, `any`); `fields`; `limit` (1–250, default 50); cursor pagination |
 //! | `GET orders/count.json` | `{"count": n}`, same filters |
 //! | `GET orders/{id}.json` | `{"order": {…}}`; `fields` |
+//! | `POST orders.json` | body `{"order": {"line_items": [{"sku" or "variant_id", "quantity", "id"?, "fulfilled"?, "fulfillment_status"?}], "financial_status"?, "fulfillment_status"?, "name"?, "id"?, "closed_at"?, "cancelled_at"?, "test"?}}`; 201 `{"order": {…}}`; sends `orders/create` (below) |
 //! | `POST orders/{id}/close.json`, `open.json` | `{"order": {…}}` |
 //! | `POST orders/{id}/cancel.json` | `reason`, `restock`, `email` in the body or the query; `{"order": {…}, "notice": "Order has been canceled"}` |
 //! | `DELETE orders/{id}.json` | `{}` (archived or cancelled orders only) |
 //! | `GET orders/{id}/refunds.json` | `{"refunds": […]}` |
 //! | `GET orders/{id}/refunds/{rid}.json` | `{"refund": {…}}` |
 //! | `POST orders/{id}/refunds.json` | body `{"refund": {"note", "refund_line_items": [{line_item_id, quantity, restock_type}]}}`; 201 `{"refund": {…}}` |
+//! | `POST orders/{id}/transactions.json` | `{"transaction": {"kind": "capture"}}`: 201, the order becomes `paid`, `orders/paid` |
+//! | `GET orders/{id}/fulfillment_orders.json` | `{"fulfillment_orders": [{id, order_id, status (open, in_progress, closed), line_items: [{id, line_item_id, quantity, fulfillable_quantity, …}], …}]}`: one fulfilment order per order |
+//! | `POST fulfillments.json` | body `{"fulfillment": {"line_items_by_fulfillment_order": [{"fulfillment_order_id", "fulfillment_order_line_items"?: [{"id", "quantity"}]}], "tracking_info"?, "notify_customer"?}}` (no line items: everything that remains of that fulfilment order); 201 `{"fulfillment": {…}}`; all or nothing; one `orders/fulfilled` or `orders/partially_fulfilled`, and `orders/updated` |
+//! | `GET webhooks.json`, `GET webhooks/count.json`, `GET webhooks/{id}.json` | `{"webhooks": [{id, address, topic, format, api_version, created_at, updated_at, …}]}` (filters `topic`, `address`, `since_id`; `limit`; `fields`), `{"count": n}`, `{"webhook": {…}}` |
+//! | `POST webhooks.json`, `PUT webhooks/{id}.json`, `DELETE webhooks/{id}.json` | `{"webhook": {"topic", "address", "format"?}}` → 201 (signed with [`MockConfig::webhook_secret`]); `{"webhook": {"address"}}`; 200 `{}` |
 //! | `POST graphql.json` | the GraphQL Admin API, below |
+//!
+//! `HEAD` is served wherever `GET` is (same status and headers, no body).
+//!
+//! **`POST orders.json`** gives out the ids: the next order id (above every order
+//! id, at least 1001) and line item ids above every one in the store and the body.
+//! `financial_status` is any of Shopify's (default `paid`); `fulfillment_status:
+//! "fulfilled"` creates every unit fulfilled. Mock extensions, so that test data
+//! makes an order in any state with one `orders/create`: an `id` on the order or a
+//! line item is used when free (one in use is refused in the store's words); a
+//! line's `fulfilled` (units fulfilled at creation) or `fulfillment_status:
+//! "fulfilled"`; `closed_at` / `cancelled_at` (any ISO 8601 time) create it archived
+//! / cancelled, at the mock's now. The store checks the result as it checks a seed.
 //!
 //! **Pagination**: orders are listed by id, ascending. When more pages exist the
 //! answer has `Link: <…orders.json?limit=N&page_info=X>; rel="next"` (and
@@ -70,12 +97,18 @@
 //!
 //! **Errors**: 401 `{"errors":"[API] Invalid API key or access token (…)"}` without the
 //! right `X-Shopify-Access-Token`; 404 `{"errors":"Not Found"}` when the order (or
-//! refund) the path names does not exist, or for an unknown path; 422
-//! `{"errors":{"base":["…"]}}` for every other refusal, the message exactly
-//! shopify-model's `ShopifyError` (a refund naming an unknown line item included),
-//! which `ShopifyError::from_message` reads back; 400 `{"errors":{"<param>":"…"}}`
-//! for a bad parameter or body; 429 with `Retry-After` when the bucket is full. Every answer carries
-//! `X-Shopify-Shop-Api-Call-Limit: n/size` and an `X-Request-Id`.
+//! refund, or fulfilment order) the request names does not exist, or for an unknown
+//! path; 422 `{"errors":{"base":["…"]}}` for every refusal of the store, the message
+//! exactly shopify-model's `ShopifyError` (a refund naming an unknown line item
+//! included), which `ShopifyError::from_message` reads back; 422 on the key
+//! (`{"errors":{"line_items":["…"]}}`, `topic`, `address`, …) for a request the
+//! store never sees (a line without a SKU, an unknown webhook topic, a subscription
+//! already taken); 400 `{"errors":{"<param>":"…"}}` for a bad parameter or body; 429
+//! with `Retry-After` when the bucket is full. Every answer carries
+//! `X-Shopify-Shop-Api-Call-Limit: n/size` and an `X-Request-Id`. A fulfilment line
+//! item id of the documented numbering for a line the fulfilment order does not
+//! show (removed, or never the order's) is refused by the store in its own words,
+//! as the same fulfilment in process.
 //!
 //! **Rate limit**: a leaky bucket per store ([`BucketConfig::REST`]: 40 calls,
 //! leaking 2 per second; configurable). A call that does not fit gets 429,
@@ -85,14 +118,27 @@
 //!
 //! # GraphQL Admin API
 //!
-//! A real executor (async-graphql). Query `order(id)`; mutations `orderEditBegin`,
-//! `orderEditSetQuantity`, `orderEditAddVariant`, `orderEditCommit`, `orderCancel`,
-//! `orderClose`, `orderOpen`, `orderDelete`, `orderMarkAsPaid(input: {id})` (a
-//! `pending` or `authorized` order becomes `paid`; payload `{order, userErrors}`),
-//! `refundCreate`. Ids are
+//! A real executor (async-graphql). Queries `order(id)` (with
+//! `fulfillmentOrders`) and `orders(first, after, last, before, query, sortKey,
+//! reverse)`: a connection with cursors and `pageInfo`, sorted by `ID`,
+//! `CREATED_AT`, `PROCESSED_AT`, `UPDATED_AT` or `ORDER_NUMBER`, filtered by
+//! `query` in Shopify's search syntax (terms joined by AND, `-`/`NOT`; fields
+//! `financial_status`, `fulfillment_status`, `status`, `id`, `created_at`,
+//! `updated_at`, `processed_at`, `name`, `sku`; a term the mock cannot read is
+//! ignored and reported in `extensions.search`, `OR` and parentheses are a
+//! top-level error). Mutations `orderEditBegin`, `orderEditSetQuantity`,
+//! `orderEditAddVariant`, `orderEditCommit`, `orderCancel`, `orderClose`,
+//! `orderOpen`, `orderDelete`, `orderMarkAsPaid(input: {id})` (a `pending` or
+//! `authorized` order becomes `paid`; payload `{order, userErrors}`),
+//! `refundCreate`, `fulfillmentCreate` (REST's checks and words, all or nothing);
+//! webhook subscriptions: `webhookSubscriptions`, `webhookSubscription`,
+//! `webhookSubscriptionCreate`, `webhookSubscriptionUpdate`,
+//! `webhookSubscriptionDelete` (`callbackUrl` is Shopify's `URL` scalar). Ids are
 //! `gid://shopify/Order/…`, `…/LineItem/…`, `…/ProductVariant/…`,
 //! `…/CalculatedOrder/…`, `…/CalculatedLineItem/…` (existing lines keep their line
-//! item id; added lines get `added-N`). Refusals come back as HTTP 200 with
+//! item id; added lines get `added-N`), `…/FulfillmentOrder/…`,
+//! `…/FulfillmentOrderLineItem/…`, `…/Fulfillment/…`, `…/WebhookSubscription/…`.
+//! Refusals come back as HTTP 200 with
 //! `userErrors: [{field, message}]`, the message exactly shopify-model's
 //! `ShopifyError` (the same words REST and the in-process store give); the GraphQL
 //! layer adds no checks of its own beyond the protocol: a malformed gid is a
@@ -105,8 +151,9 @@
 //! Every answer carries `extensions.cost` (`requestedQueryCost`, `actualQueryCost`,
 //! `throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`). A query's
 //! cost is Shopify's requested cost over the query as executed (fragments and
-//! aliases expanded; objects 1, connections 2 + `first` × a node, mutation fields
-//! 10): above the single-query maximum (1,000) it is refused whole with
+//! aliases expanded; objects 1, connections such as `orders`, `lineItems`,
+//! `fulfillmentOrders` and `webhookSubscriptions` 2 + `first` × a node, mutation
+//! fields 10): above the single-query maximum (1,000) it is refused whole with
 //! `MAX_COST_EXCEEDED`, as are queries past the depth, nesting, size and
 //! fragment-expansion limits; a query that fits but finds the cost bucket
 //! ([`BucketConfig::GRAPHQL`]: 1,000 points, restoring 100 per second) too empty
@@ -115,18 +162,27 @@
 //!
 //! # Webhooks
 //!
-//! Every change sends the topics Shopify would: create → `orders/create`; close and
-//! open → `orders/updated` (only when something changed); cancel →
-//! `orders/cancelled`, `orders/updated`; edit commit → `orders/edited`
-//! (`{"order_edit": …}`), `orders/updated`; refund → `refunds/create` (the refund),
-//! `orders/updated`; payment captured (`orderMarkAsPaid`, library `pay`) →
-//! `orders/paid`, `orders/updated`; delete → `orders/delete` (`{"id": …}`); fulfil
-//! (library only) →
-//! `orders/fulfilled` or `orders/partially_fulfilled`, `orders/updated`. Order
-//! topics carry the order as REST shows it. Headers: `X-Shopify-Topic`,
-//! `X-Shopify-Hmac-Sha256` ([`sign`]), `X-Shopify-Shop-Domain`,
-//! `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`, `X-Shopify-Event-Id`,
-//! `X-Shopify-Triggered-At`.
+//! Every change sends the topics Shopify would: create (REST `POST orders.json`,
+//! library `create_order`) → `orders/create`; close and open → `orders/updated`
+//! (only when something changed); cancel → `orders/cancelled`, `orders/updated`;
+//! edit commit → `orders/edited` (`{"order_edit": …}`), `orders/updated`; refund →
+//! `refunds/create` (the refund), `orders/updated`; payment captured
+//! (`orderMarkAsPaid`, REST capture, library `pay`) → `orders/paid`,
+//! `orders/updated`; delete → `orders/delete` (`{"id": …}`); fulfil (REST `POST
+//! fulfillments.json`, GraphQL `fulfillmentCreate`, library `fulfill`) →
+//! `orders/fulfilled` or `orders/partially_fulfilled` (one per fulfilment, whatever
+//! its number of lines), `orders/updated`. Order topics carry the order as REST
+//! shows it. Headers: `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` ([`sign`]),
+//! `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`,
+//! `X-Shopify-Event-Id`, `X-Shopify-Triggered-At`.
+//!
+//! Subscriptions are made over the API as a real app does (REST `webhooks.json`,
+//! GraphQL `webhookSubscriptionCreate`: one topic each, signed with
+//! [`MockConfig::webhook_secret`]) or through the library
+//! ([`ShopifyMock::subscribe`]: any topics, a secret of its own). The Admin API
+//! lists a library subscription once per topic it covers, each row with an id of
+//! its own; updating or deleting one row splits it, the other rows keeping their
+//! ids and the secret.
 //!
 //! Delivery is at least once, as Shopify's: a non-2xx answer or none within the
 //! timeout (5 s, 1 s of it to connect) is retried 8 times, with the same body,
@@ -151,21 +207,44 @@
 //! attempts; [`ShopifyMock::redeliver`] sends one again now;
 //! [`ShopifyMock::stop_webhooks`] is the graceful stop `serve` makes on Ctrl-C.
 //!
+//! # Test-control API (`/__mock/`)
+//!
+//! Not Shopify's: the mock's own, as WireMock, moto and LocalStack have one, so a
+//! test in any language drives the mock over HTTP, with the store's access token:
+//! `POST /__mock/reset`; `GET`, `POST`, `PUT`, `DELETE /__mock/orders` (orders as
+//! the store holds them; seeding and replacing are all or nothing, without
+//! webhooks) and `GET /__mock/orders/{id}`; `GET /__mock/webhooks?since=N` (the
+//! deliveries after the first `N`); `GET /__mock/webhooks/attempts` (with
+//! `at_least=N`, a long poll); `POST /__mock/webhooks/settle` (a long poll);
+//! `POST /__mock/webhooks/{id}/redeliver`; `GET`, `POST`, `DELETE /__mock/faults`
+//! (a plan in a scenario's `faults:` form); `GET`, `POST /__mock/variants`;
+//! `POST /__mock/next_line_id`; `GET`, `POST /__mock/clock` and `POST
+//! /__mock/clock/advance`. Mistakes are a 400 with the field and the fix; calls
+//! are never rate-limited or faulted. The long polls use the vendored wiremock's
+//! deferred responses, so they hold up no other request. The README has every
+//! field and curl examples.
+//!
 //! # What is simplified
 //!
 //! - Everything shopify-model simplifies (no money, no inventory, one variant per
 //!   SKU, fulfilment as a number per line, returned units that stay fulfilled,
 //!   only `pending` or `authorized` payments captured); see its docs.
-//! - Only orders and refunds exist in REST; no products, customers, fulfilments or
-//!   transactions endpoints. Orders are created by seeding or the library, not over
-//!   REST.
+//! - REST serves orders, refunds, capture transactions, fulfilment orders,
+//!   fulfilments (create only) and webhooks; no products, customers or other
+//!   endpoints. `POST orders.json` keeps no prices, customer, addresses or `test`;
+//!   a line's `title` is its SKU.
+//! - One fulfilment order per order, with deterministic ids (order `n`'s is
+//!   `1000000000000 + n`, its line item for line item `l` is `1000000000000 + l`).
+//!   Fulfilments are not kept: created, not read back or cancelled.
+//! - Webhook subscriptions are JSON over plain HTTP only; `fields`,
+//!   `metafield_namespaces` and filters are accepted and ignored.
 //! - `status=open` means neither archived nor cancelled; lists are sorted by id.
 //! - Refund `transactions`, `shipping`, `notify`, cancel's `email` and `refund`,
 //!   and `orderCancel`'s `notifyCustomer` and `staffNote` are accepted and ignored.
 //!   GraphQL's `STAFF` cancel reason is stored as `other`.
-//! - GraphQL covers the fields listed above, not Shopify's whole schema; the cost is
-//!   an estimate (10 per mutation, 1 per object queried) and `actualQueryCost`
-//!   equals the requested cost.
+//! - GraphQL covers the fields listed above, not Shopify's whole schema;
+//!   `actualQueryCost` equals the requested cost, and the structural limits are
+//!   the mock's own. The orders `query` has no `OR` or parentheses.
 //! - `orderCancel` completes at once (its job is `done: true`).
 //! - Webhook ids are deterministic (`00000000-0000-4000-8000-…`), not random.
 //!   Attempts to a receiver start in the order of the changes, up to
@@ -176,13 +255,15 @@
 //!
 //! # Faults
 //!
-//! [`ShopifyMock::arm_faults`] arms a deterministic fault plan (see [`Fault`]) for
-//! what happens next: the next batch of webhooks duplicated, reordered, delayed,
-//! dropped or failed by the receiver (and retried); the next REST reads answered
-//! 429, 5xx, reset or slowly; the next GraphQL calls `THROTTLED`.
-//! [`ShopifyMock::injected_faults`] lists what was injected, as trace lines. A reset
-//! closes the connection without an answer (wiremock's `respond_with_err`, not a TCP
-//! RST). The crate's README has the details.
+//! [`ShopifyMock::arm_faults`] (or `POST /__mock/faults`) arms a deterministic
+//! fault plan (see [`Fault`]) for what happens next: the next batch of webhooks to
+//! a receiver address (from every subscription to it, named by its first)
+//! duplicated, reordered, delayed, dropped or failed by the receiver (and
+//! retried); the next REST reads answered 429, 5xx, reset or slowly; the next
+//! GraphQL calls `THROTTLED`. [`ShopifyMock::injected_faults`] (`GET
+//! /__mock/faults`) lists what was injected, as trace lines. A reset closes the
+//! connection without an answer (wiremock's `respond_with_err`, not a TCP RST). The
+//! crate's README has the details.
 
 mod bucket;
 mod catalogue;

@@ -1,6 +1,6 @@
 //! `GET orders/{id}.json` requests per second: the mock against two references
-//! that return the same body, in the same run: a bare wiremock stub and a bare
-//! axum handler.
+//! that return the same bytes (body and headers: content type, call limit, a
+//! request id), in the same run: a bare wiremock stub and a bare axum handler.
 //!
 //! Each iteration sends `IN_FLIGHT` requests at once over keep-alive connections
 //! from a client runtime on its own thread; divan reports items (requests) per
@@ -39,8 +39,12 @@ struct Servers {
     axum: std::net::SocketAddr,
 }
 
-/// Serves `body` at `ORDER_PATH` from a bare axum handler on a thread of its own.
-fn spawn_axum(body: Bytes) -> std::net::SocketAddr {
+/// The headers the mock sends with an order, which the references send too.
+type Headers = Vec<(String, String)>;
+
+/// Serves `body` and `headers` at `ORDER_PATH` from a bare axum handler on a
+/// thread of its own.
+fn spawn_axum(body: Bytes, headers: Headers) -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
@@ -48,7 +52,14 @@ fn spawn_axum(body: Bytes) -> std::net::SocketAddr {
         ORDER_PATH,
         axum::routing::get(move || {
             let body = body.clone();
-            async move { ([("content-type", "application/json")], body) }
+            let mut map = axum::http::HeaderMap::new();
+            for (k, v) in &headers {
+                map.insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    axum::http::HeaderValue::from_str(v).unwrap(),
+                );
+            }
+            async move { (map, body) }
         }),
     );
     std::thread::spawn(move || {
@@ -105,17 +116,25 @@ static SERVERS: LazyLock<Servers> = LazyLock::new(|| {
             .unwrap();
         let resp = client.request(req).await.unwrap();
         assert_eq!(resp.status(), 200);
+        let headers: Headers = resp
+            .headers()
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "content-length" | "date" | "connection"))
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+            .collect();
         let body = resp.into_body().collect().await.unwrap().to_bytes();
-        let axum = spawn_axum(body.clone());
+        let axum = spawn_axum(body.clone(), headers.clone());
         let stub = MockServer::builder()
             .disable_request_recording()
             .start()
             .await;
+        let mut template = ResponseTemplate::new(200);
+        for (k, v) in &headers {
+            template = template.insert_header(k.as_str(), v.as_str());
+        }
         Mock::given(method("GET"))
             .and(path(ORDER_PATH))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_raw(body.to_vec(), "application/json"),
-            )
+            .respond_with(template.set_body_bytes(body.to_vec()))
             .mount(&stub)
             .await;
         (mock, stub, axum)

@@ -440,6 +440,11 @@ impl ArmedCalls {
         armed
     }
 
+    /// True when REST read faults are armed.
+    pub(crate) fn has_reads(&self) -> bool {
+        !self.reads.is_empty()
+    }
+
     /// True when the next REST read is to be reset.
     pub(crate) fn next_read_is_reset(&self) -> bool {
         matches!(self.reads.front(), Some((ReadFault::Reset, _)))

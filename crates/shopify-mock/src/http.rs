@@ -230,6 +230,14 @@ impl ResetGate {
 
 impl Match for ResetGate {
     fn matches(&self, req: &Request) -> bool {
+        // The hot path: no read fault armed, nothing to reset, no lock taken.
+        if !self
+            .core
+            .reads_armed
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return false;
+        }
         let path = admin_path(req.url.path());
         if path.is_none() || !is_rest_read(req, path) || !token_ok(&self.core, req) {
             return false;

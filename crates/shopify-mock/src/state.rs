@@ -314,6 +314,9 @@ pub(crate) struct Core {
     pub webhooks: Webhooks,
     /// What the fault plan injected so far.
     pub faults: FaultLog,
+    /// False when no REST read fault is armed (true may be stale: the lock has
+    /// the truth), so that the reset gate skips the lock on the hot path.
+    pub reads_armed: std::sync::atomic::AtomicBool,
     /// The Admin API's own records: webhook subscriptions as it lists them, the
     /// last fulfilment id.
     pub api: Arc<crate::rest::shared::ApiRecords>,
@@ -348,6 +351,7 @@ impl Core {
             state: Mutex::new(state),
             webhooks,
             faults,
+            reads_armed: std::sync::atomic::AtomicBool::new(false),
             api: Arc::default(),
         }
     }
@@ -357,7 +361,11 @@ impl Core {
     pub(crate) fn arm_faults(&self, faults: Vec<Fault>) {
         let calls = ArmedCalls::new(&faults);
         self.webhooks.arm(faults);
-        let old = std::mem::replace(&mut self.lock().armed, calls);
+        let mut s = self.lock();
+        self.reads_armed
+            .store(calls.has_reads(), std::sync::atomic::Ordering::SeqCst);
+        let old = std::mem::replace(&mut s.armed, calls);
+        drop(s);
         self.faults.extend(old.leftovers());
     }
 
@@ -561,6 +569,8 @@ impl Core {
         s.graphql_bucket = LeakyBucket::new(self.config.graphql_bucket);
         s.faults = None;
         s.armed = ArmedCalls::default();
+        self.reads_armed
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         s.last_transaction = 0;
     }
 }

@@ -59,14 +59,17 @@ pub enum Fault {
     /// receiver sees it and may apply it) and its answer awaited, then taken as a
     /// failure ([`AttemptOutcome::FailedByFault`]): a 503 when `timeout` is false,
     /// an answer that came after the timeout when it is true. The retries follow
-    /// the configured backoff ([`WebhookConfig::base_backoff`], doubling) in line,
-    /// before the batch's next webhook, so the log is the same on every run.
+    /// the configured schedule ([`WebhookConfig::schedule`]: on Shopify's, each is
+    /// due on the mock's clock; on the fast one, after
+    /// [`WebhookConfig::base_backoff`], doubling) in line, holding the receiver's
+    /// slot, before the batch's next webhook, so the log is the same on every run.
     /// `attempts` is capped at [`WebhookConfig::retries`]: the last attempt always
     /// counts, so the webhook is still delivered at least once. Only the first
     /// `FailDelivery` of an index applies.
     ///
     /// [`AttemptOutcome::FailedByFault`]: crate::AttemptOutcome::FailedByFault
     /// [`WebhookConfig::base_backoff`]: crate::WebhookConfig::base_backoff
+    /// [`WebhookConfig::schedule`]: crate::WebhookConfig::schedule
     /// [`WebhookConfig::retries`]: crate::WebhookConfig::retries
     FailDelivery {
         /// The webhook's index in the batch.

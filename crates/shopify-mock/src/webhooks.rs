@@ -17,7 +17,7 @@
 //! Webhook faults (`faults.rs`): while a plan with webhook faults is armed, the
 //! webhooks sent are held as a *batch* until [`Webhooks::flush`] (called by
 //! `settle_webhooks`, `arm_faults` and `disarm_faults`), which sends them per
-//! subscription in the order the plan gives, with copies, without the dropped ones,
+//! receiver address (every subscription to it) in the order the plan gives, with copies, without the dropped ones,
 //! and with forced failures retried in line: the delivery keeps its lane's slot
 //! through them, so with `max_in_flight` 1 the log is the same on every run.
 

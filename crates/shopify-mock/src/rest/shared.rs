@@ -19,8 +19,7 @@
 //! for line item `l` is `FULFILLMENT_ORDER_BASE + l` (so that an app mixing up the
 //! kinds of id is refused, as Shopify refuses it).
 //!
-//! The records live beside the mock's core, one set per running mock (found by the
-//! core's address, held only while the core lives).
+//! The records live in the mock's core (`Core::api`), one set per running mock.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -58,6 +58,8 @@ pub struct Http {
     checked_deliveries: usize,
     /// Injected faults already reported, so each step reports only its own.
     injected_seen: usize,
+    /// A fault plan is armed on the mock (so the next step without faults ends it).
+    armed: bool,
 }
 
 /// A refusal's message as Shopify sent it, read back into shopify-model's typed
@@ -98,8 +100,9 @@ fn transport(e: impl std::fmt::Display) -> StepError {
 impl Http {
     /// Starts the mock and the sync's webhook receiver, with the clock at `start`.
     pub fn start(start: Timestamp) -> Result<Self, StepError> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // One thread: the transport's calls run one after another, and the sync's
+        // receiver runs while the transport waits (the mock has threads of its own).
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(transport)?;
@@ -158,6 +161,7 @@ impl Http {
             http: reqwest::Client::new(),
             checked_deliveries: 0,
             injected_seen: 0,
+            armed: false,
         })
     }
 
@@ -258,9 +262,13 @@ impl Http {
     /// Waits until every webhook sent so far is answered (a long poll on the
     /// control API), checks that each was delivered, and takes what the sync did.
     fn settle(&mut self) -> Result<Vec<Effect>, StepError> {
+        // The answer lists this step's deliveries (those after the ones checked).
         let (status, settled) = self.control_call(
             reqwest::Method::POST,
-            "webhooks/settle?timeout_ms=60000",
+            &format!(
+                "webhooks/settle?timeout_ms=60000&since={}",
+                self.checked_deliveries
+            ),
             None,
         )?;
         if status != 200 {
@@ -268,20 +276,14 @@ impl Http {
                 "the webhooks did not settle within 60 s: {settled}"
             )));
         }
-        // Only this step's deliveries.
-        let state = self.control(
-            reqwest::Method::GET,
-            &format!("webhooks?since={}", self.checked_deliveries),
-            None,
-        )?;
-        let deliveries = state
-            .get("deliveries")
+        let deliveries = settled
+            .get("list")
             .and_then(Value::as_array)
-            .ok_or_else(|| transport(format!("no deliveries in {state}")))?;
-        let total = state
-            .get("total")
+            .ok_or_else(|| transport(format!("no deliveries in {settled}")))?;
+        let total = settled
+            .get("deliveries")
             .and_then(Value::as_u64)
-            .ok_or_else(|| transport(format!("no total in {state}")))?;
+            .ok_or_else(|| transport(format!("no delivery count in {settled}")))?;
         let mut dropped = Vec::new();
         for d in deliveries {
             let field = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or_default();
@@ -502,8 +504,12 @@ impl Transport for Http {
 
     fn arm_faults(&mut self, faults: &[shopify_mock::Fault]) -> Result<(), StepError> {
         if faults.is_empty() {
-            self.control(reqwest::Method::DELETE, "faults", None)?;
+            // Nothing armed since the last disarm: nothing to end.
+            if std::mem::take(&mut self.armed) {
+                self.control(reqwest::Method::DELETE, "faults", None)?;
+            }
         } else {
+            self.armed = true;
             let entries: Vec<Value> = faults.iter().map(shopify_mock::Fault::plan_entry).collect();
             self.control(
                 reqwest::Method::POST,

@@ -403,6 +403,17 @@ async fn settle_answers_once_every_webhook_is_delivered_while_other_calls_go_on(
     assert_eq!(later.body["total"], 1);
     let bad = h.control(Method::GET, "/webhooks?since=x", None).await;
     assert_eq!(bad.status, 400);
+    // Settle lists what came after the first N, when asked.
+    let listed = h
+        .control(Method::POST, "/webhooks/settle?since=0", None)
+        .await;
+    assert_eq!(listed.body["since"], 0);
+    assert_eq!(listed.body["list"], state.body["deliveries"]);
+    let none = h
+        .control(Method::POST, "/webhooks/settle?since=1", None)
+        .await;
+    assert_eq!(none.body["list"], json!([]));
+    assert_eq!(none.body["deliveries"], 1);
 
     // The attempt is in the log.
     let log = h.control(Method::GET, "/webhooks/attempts", None).await;

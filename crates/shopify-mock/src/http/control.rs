@@ -58,8 +58,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
         "every delivery attempt: topic, ids, status, latency, next retry; with at_least, answers once there are N (or 504 after T ms, default 30000)",
     ),
     (
-        "POST /__mock/webhooks/settle?timeout_ms=N",
-        "send the fault plan's held batch, then answer once no delivery is pending (or after N ms, default 30000)",
+        "POST /__mock/webhooks/settle?timeout_ms=N&since=M",
+        "send the fault plan's held batch, then answer once no delivery is pending (or 504 after N ms, default 30000); with since, list the deliveries after the first M",
     ),
     (
         "POST /__mock/webhooks/{webhook_id}/redeliver",
@@ -306,15 +306,9 @@ fn refused(e: &ShopifyError) -> Reply {
 }
 
 fn webhooks(core: &Core, req: &Request) -> Reply {
-    let since = match query(req, "since").map(|v| v.parse::<usize>().map_err(|_| v)) {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(v)) => {
-            return bad(
-                format!("since `{v}` is not a number of deliveries"),
-                "write e.g. ?since=12 to list the deliveries after the first 12",
-            );
-        }
+    let since = match since(req) {
+        Ok(n) => n,
+        Err(reply) => return reply,
     };
     let subscriptions: Vec<Value> = core
         .webhooks
@@ -329,8 +323,19 @@ fn webhooks(core: &Core, req: &Request) -> Reply {
         })
         .collect();
     let total = core.webhooks.delivery_count();
-    let deliveries: Vec<Value> = core
-        .webhooks
+    let deliveries = deliveries_since(core, since);
+    ok(&json!({
+        "pending": core.webhooks.pending(),
+        "subscriptions": subscriptions,
+        "total": total,
+        "since": since,
+        "deliveries": deliveries,
+    }))
+}
+
+/// The deliveries after the first `since`, as the control API writes them.
+fn deliveries_since(core: &Core, since: usize) -> Vec<Value> {
+    core.webhooks
         .deliveries_since(since)
         .into_iter()
         .map(|d| {
@@ -345,14 +350,19 @@ fn webhooks(core: &Core, req: &Request) -> Reply {
                 "body": d.body,
             })
         })
-        .collect();
-    ok(&json!({
-        "pending": core.webhooks.pending(),
-        "subscriptions": subscriptions,
-        "total": total,
-        "since": since,
-        "deliveries": deliveries,
-    }))
+        .collect()
+}
+
+/// A `since` query parameter (0 when absent).
+fn since(req: &Request) -> Result<usize, Reply> {
+    match query(req, "since").map(|v| v.parse::<usize>().map_err(|_| v)) {
+        None => Ok(0),
+        Some(Ok(n)) => Ok(n),
+        Some(Err(v)) => Err(bad(
+            format!("since `{v}` is not a number of deliveries"),
+            "write e.g. ?since=12 to list the deliveries after the first 12",
+        )),
+    }
 }
 
 /// A delivery's status as the control API writes it.
@@ -452,6 +462,15 @@ fn settle(core: &Arc<Core>, req: &Request) -> Answer {
         Ok(t) => t,
         Err(reply) => return reply.into(),
     };
+    // With `since`, the answer lists the deliveries after the first `since`, so a
+    // caller that settles after each change reads only the new ones.
+    let list = match query(req, "since") {
+        None => None,
+        Some(_) => match since(req) {
+            Ok(n) => Some(n),
+            Err(reply) => return reply.into(),
+        },
+    };
     core.webhooks.flush();
     let core = core.clone();
     Answer::Later(Box::pin(async move {
@@ -459,11 +478,15 @@ fn settle(core: &Arc<Core>, req: &Request) -> Answer {
             .await
             .is_ok();
         let pending = core.webhooks.pending();
-        let body = json!({
+        let mut body = json!({
             "settled": settled,
             "pending": pending,
-            "deliveries": core.webhooks.deliveries().len(),
+            "deliveries": core.webhooks.delivery_count(),
         });
+        if let Some(n) = list {
+            body["since"] = json!(n);
+            body["list"] = Value::Array(deliveries_since(&core, n));
+        }
         Reply::json(if settled { 200 } else { 504 }, &body)
     }))
 }

@@ -201,12 +201,24 @@ impl Http {
         path: &str,
         body: Option<Value>,
     ) -> Result<(u16, Value), StepError> {
-        let url = format!("{}/{path}", self.control);
+        let (status, text) = self.call(method, &format!("{}/{path}", self.control), body)?;
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Ok((status, value))
+    }
+
+    /// One request with the access token (and a JSON body): the status and the
+    /// body's text.
+    fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, String), StepError> {
         self.rt
             .block_on(async {
                 let mut request = self
                     .http
-                    .request(method, &url)
+                    .request(method, url)
                     .header("X-Shopify-Access-Token", &self.token);
                 if let Some(body) = &body {
                     request = request.json(body);
@@ -215,10 +227,6 @@ impl Http {
                 let status = response.status().as_u16();
                 let text = response.text().await?;
                 Ok::<_, reqwest::Error>((status, text))
-            })
-            .map(|(status, text)| {
-                let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                (status, value)
             })
             .map_err(transport)
     }
@@ -325,15 +333,15 @@ impl Http {
     pub fn graphql(&self, query: &str, variables: Value, field: &str) -> Result<Value, StepError> {
         let url = format!("{}/graphql.json", self.admin);
         let call = || {
-            self.rt.block_on(async {
-                let response = self
-                    .http
-                    .post(&url)
-                    .header("X-Shopify-Access-Token", &self.token)
-                    .json(&json!({ "query": query, "variables": variables }))
-                    .send()
-                    .await?;
-                response.json::<Value>().await
+            let (status, text) = self.call(
+                reqwest::Method::POST,
+                &url,
+                Some(json!({ "query": query, "variables": variables })),
+            )?;
+            serde_json::from_str::<Value>(&text).map_err(|e| {
+                StepError::Transport(format!(
+                    "GraphQL answered {status} with no JSON ({e}): {text}"
+                ))
             })
         };
         // Shopify answers THROTTLED when the cost bucket is empty: a client tries
@@ -343,12 +351,12 @@ impl Http {
                 .and_then(Value::as_str)
                 == Some("THROTTLED")
         };
-        let mut body = call().map_err(transport)?;
+        let mut body = call()?;
         for _ in 0..5 {
             if !throttled(&body) {
                 break;
             }
-            body = call().map_err(transport)?;
+            body = call()?;
         }
         graphql_errors(body.get("errors"), false)?;
         let result = body
@@ -368,30 +376,16 @@ impl Http {
         body: Option<Value>,
         order: OrderId,
     ) -> Result<Value, StepError> {
-        let url = format!("{}/{path}", self.admin);
-        let result = self.rt.block_on(async {
-            let mut request = self
-                .http
-                .request(method, &url)
-                .header("X-Shopify-Access-Token", &self.token);
-            if let Some(body) = &body {
-                request = request.json(body);
-            }
-            let response = request.send().await?;
-            let status = response.status();
-            let text = response.text().await?;
-            Ok::<_, reqwest::Error>((status, text))
-        });
-        let (status, text) = result.map_err(transport)?;
+        let (status, text) = self.call(method, &format!("{}/{path}", self.admin), body)?;
         let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
-        if status.is_success() {
+        if (200..300).contains(&status) {
             return Ok(value);
         }
         let base = value
             .pointer("/errors/base/0")
             .and_then(Value::as_str)
             .map(str::to_string);
-        match (status.as_u16(), base) {
+        match (status, base) {
             (404, _) => Err(StepError::Refused(
                 ShopifyError::OrderNotFound { order }.into(),
             )),

@@ -146,6 +146,22 @@ impl Fault {
     }
 }
 
+/// The fault kinds as a plan entry names them (`{"fault": "rest_429", …}`, in the
+/// control API's `POST /__mock/faults` and in a scenario's `faults:`), in the
+/// order of [`Fault`]'s variants.
+pub const FAULT_KINDS: [&str; 10] = [
+    "duplicate_webhook",
+    "reorder_webhooks",
+    "delay_webhook",
+    "drop_webhook",
+    "fail_delivery",
+    "rest_429",
+    "rest_5xx",
+    "rest_reset",
+    "rest_slow",
+    "graphql_throttled",
+];
+
 /// The order [`Fault::ReorderWebhooks`] sends a batch in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebhookOrder {

@@ -287,7 +287,7 @@ use wiremock::{Mock, MockServer};
 pub use bucket::{BucketConfig, LeakyBucket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{MockConfig, RequestLogLine, RequestLogger};
-pub use faults::{Fault, FaultTarget, InjectedFault, ReadFault, WebhookOrder};
+pub use faults::{FAULT_KINDS, Fault, FaultTarget, InjectedFault, ReadFault, WebhookOrder};
 pub use seed::{SeedError, load_orders, parse_orders};
 pub use shopify_model;
 pub use webhooks::{

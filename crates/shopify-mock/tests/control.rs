@@ -48,6 +48,18 @@ impl Harness {
     }
 }
 
+/// A receiver answering with `responder`, subscribed to every topic with `secret`.
+async fn subscribed(h: &Harness, responder: impl Respond + 'static, secret: &str) -> MockServer {
+    let hook = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(responder)
+        .mount(&hook)
+        .await;
+    h.mock
+        .subscribe(WebhookSubscription::all_topics(hook.uri(), secret));
+    hook
+}
+
 const SEED: &str = r#"[
   {"id": 1001, "lines": [{"id": 11, "sku": "CHAIR", "quantity": 2}]},
   {"id": 1002, "financial_status": "pending", "lines": [{"id": 21, "sku": "LAMP", "quantity": 1}]}
@@ -102,13 +114,7 @@ async fn the_control_api_needs_the_token_and_lists_its_endpoints() {
 #[tokio::test]
 async fn orders_are_seeded_replaced_and_read_back_exactly_as_the_store_holds_them() {
     let h = harness().await;
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let _hook = subscribed(&h, ResponseTemplate::new(200), "s").await;
 
     // JSON, then YAML wrapped in `orders:`.
     let seeded = h
@@ -217,13 +223,7 @@ async fn orders_are_seeded_replaced_and_read_back_exactly_as_the_store_holds_the
 #[tokio::test]
 async fn reset_empties_the_store_and_the_logs_but_keeps_subscriptions() {
     let h = harness().await;
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let _hook = subscribed(&h, ResponseTemplate::new(200), "s").await;
     h.mock
         .create_order(&order(1001, &[(11, "CHAIR", 2, 0)]))
         .unwrap();
@@ -350,13 +350,7 @@ impl Respond for Gate {
 async fn settle_answers_once_every_webhook_is_delivered_while_other_calls_go_on() {
     let h = harness().await;
     let permits = Arc::new(Semaphore::new(0));
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(Gate(permits.clone()))
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let hook = subscribed(&h, Gate(permits.clone()), "s").await;
     h.mock
         .create_order(&order(1001, &[(11, "CHAIR", 2, 0)]))
         .unwrap();
@@ -430,13 +424,12 @@ async fn settle_answers_once_every_webhook_is_delivered_while_other_calls_go_on(
 #[tokio::test]
 async fn settle_gives_up_waiting_after_its_timeout() {
     let h = harness().await;
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let _hook = subscribed(
+        &h,
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
+        "s",
+    )
+    .await;
     h.mock
         .create_order(&order(1001, &[(11, "CHAIR", 2, 0)]))
         .unwrap();
@@ -565,13 +558,7 @@ async fn shopify_schedule() -> Harness {
 async fn a_receiver_down_for_ten_minutes_gets_the_delivery_when_the_clock_is_advanced() {
     let h = shopify_schedule().await;
     let down = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(Outage { down: down.clone() })
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s3cret"));
+    let hook = subscribed(&h, Outage { down: down.clone() }, "s3cret").await;
     h.mock
         .create_order(&order(1001, &[(11, "CHAIR", 2, 0)]))
         .unwrap();
@@ -652,13 +639,7 @@ async fn a_receiver_down_for_ten_minutes_gets_the_delivery_when_the_clock_is_adv
 #[tokio::test]
 async fn a_delivery_is_sent_again_on_request() {
     let h = harness().await;
-    let hook = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&hook)
-        .await;
-    h.mock
-        .subscribe(WebhookSubscription::all_topics(hook.uri(), "s"));
+    let hook = subscribed(&h, ResponseTemplate::new(200), "s").await;
     h.mock
         .create_order(&order(1001, &[(11, "CHAIR", 2, 0)]))
         .unwrap();

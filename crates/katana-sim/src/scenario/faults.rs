@@ -19,19 +19,9 @@ use super::convert::Cx;
 use super::tree::{Kind, Node};
 use super::yaml::is_null;
 
-/// The fault kinds, as a scenario names them.
-pub const FAULT_KINDS: [&str; 10] = [
-    "duplicate_webhook",
-    "reorder_webhooks",
-    "delay_webhook",
-    "drop_webhook",
-    "fail_delivery",
-    "rest_429",
-    "rest_5xx",
-    "rest_reset",
-    "rest_slow",
-    "graphql_throttled",
-];
+/// The fault kinds, as a scenario names them (the mock's plan entries name them
+/// the same).
+pub use shopify_mock::FAULT_KINDS;
 
 /// Most times one read fault repeats: the sync's client retries a read 4 times.
 pub const MAX_FAULT_COUNT: u32 = 4;

@@ -20,7 +20,7 @@ use shopify_model::{NewOrder, OrderId, ShopifyError};
 use wiremock::Request;
 use wiremock::http::Method;
 
-use crate::faults::{Fault, ReadFault, WebhookOrder};
+use crate::faults::{FAULT_KINDS, Fault, ReadFault, WebhookOrder};
 use crate::reply::Reply;
 use crate::seed::parse_orders;
 use crate::state::Core;
@@ -600,20 +600,6 @@ fn query(req: &Request, key: &str) -> Option<String> {
 }
 
 // ----- fault plans ---------------------------------------------------------------
-
-/// The fault kinds, as a scenario's `faults:` names them.
-const FAULT_KINDS: [&str; 10] = [
-    "duplicate_webhook",
-    "reorder_webhooks",
-    "delay_webhook",
-    "drop_webhook",
-    "fail_delivery",
-    "rest_429",
-    "rest_5xx",
-    "rest_reset",
-    "rest_slow",
-    "graphql_throttled",
-];
 
 /// One fault as written: a scenario's `faults:` entry without `step`.
 #[derive(Deserialize)]

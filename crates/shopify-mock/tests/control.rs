@@ -28,23 +28,8 @@ impl Harness {
 
     /// A control call with a raw (e.g. YAML) body.
     async fn control_raw(&self, method: Method, path: &str, body: &str) -> Answer {
-        let resp = self
-            .http
-            .request(method, self.control_url(path))
-            .header("X-Shopify-Access-Token", self.mock.access_token())
-            .header("content-type", "application/yaml")
-            .body(body.to_owned())
-            .send()
+        self.raw(method, &self.control_url(path), "application/yaml", body)
             .await
-            .expect("request reaches the mock");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
     }
 }
 

@@ -52,23 +52,8 @@ async fn put(h: &Harness, path: &str, body: Value) -> Answer {
 
 /// A raw body, as a client that sends broken JSON would.
 async fn post_raw(h: &Harness, path: &str, body: &str) -> Answer {
-    let resp = h
-        .http
-        .post(h.url(path))
-        .header("X-Shopify-Access-Token", h.mock.access_token())
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
+    h.raw(Method::POST, &h.url(path), "application/json", body)
         .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        body,
-    }
 }
 
 fn line_ids(order: &Value) -> Vec<u64> {

@@ -119,6 +119,27 @@ impl Harness {
         }
     }
 
+    /// A request with the token and a raw body (broken JSON, YAML, …).
+    pub async fn raw(&self, method: Method, url: &str, content_type: &str, body: &str) -> Answer {
+        let resp = self
+            .http
+            .request(method, url)
+            .header("X-Shopify-Access-Token", self.mock.access_token())
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request reaches the mock");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.expect("body");
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Answer {
         let token = self.mock.access_token().to_owned();
         self.request(Method::GET, &self.url(path), None, Some(&token))

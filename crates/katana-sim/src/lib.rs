@@ -16,6 +16,7 @@ pub mod explore;
 pub mod http;
 pub mod invariants;
 pub mod order_read;
+pub mod progress;
 pub mod refusal;
 pub mod runner;
 pub mod scenario;

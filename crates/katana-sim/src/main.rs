@@ -1,13 +1,16 @@
 //! `katana-sim`: replays YAML scenarios of Shopify order changes against Katana MOs.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use katana_sim::http::Http;
+use katana_sim::progress::Progress;
 use katana_sim::scenario::{Scenario, load_scenario};
+use katana_sim::snapshot::Snapshot;
 use katana_sim::{explore, runner, suite};
 
 /// explore clones small worlds on every step; mimalloc makes that about 1.6× faster
@@ -21,6 +24,8 @@ Examples:
   katana-sim run scenarios/edit               run one folder
   katana-sim run scenarios/edit/edit-down.yaml
   katana-sim run --transport http             replay through the mock Shopify server and webhooks
+  katana-sim run --junit target/katana-sim.xml   also a JUnit XML report, for CI's test view
+  katana-sim run --format json                one JSON object per scenario per line, for tools
   katana-sim check scenarios/                 validate files without running them
   katana-sim list                             list scenarios with their descriptions
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
@@ -51,6 +56,14 @@ enum Command {
         /// How a step reaches Katana.
         #[arg(long, value_enum, default_value_t = Transport::InProcess)]
         transport: Transport,
+        /// What goes to stdout: a line per scenario and the summary (`text`), or
+        /// one JSON object per scenario per line (`json`; the summary goes to stderr).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also write a JUnit XML report here: one test case per scenario (class:
+        /// its topic folder), for CI systems' test views.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Validate scenario files without running them; exits 1 if any is invalid.
     Check {
@@ -122,6 +135,10 @@ enum Command {
         /// The output is the same whatever the number.
         #[arg(long)]
         jobs: Option<std::num::NonZeroUsize>,
+        /// Also write a JUnit XML report here: one test case per case (class
+        /// `seed-<seed>`, name `case-<k>`), for CI systems' test views.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Print a reference generated from the code, in Markdown (as in docs/).
     Docs {
@@ -143,6 +160,15 @@ enum ExploreOn {
     Http,
     /// Both; their outcomes must be the same.
     Both,
+}
+
+/// What `run` writes to stdout.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A line per scenario (`ok`, `FAIL` with the failure report), then the summary.
+    Text,
+    /// One JSON object per scenario per line (JSON Lines), nothing else.
+    Json,
 }
 
 /// A reference `katana-sim docs` prints.
@@ -264,65 +290,10 @@ fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
     Ok(std::time::Duration::from_secs(seconds))
 }
 
-/// `katana-sim explore`: runs the cases, prints failures and a summary.
-/// What `explore` prints as it goes, besides the failures: a progress bar on a
-/// terminal, a plain line every tenth of the cases otherwise (for runs of 100
-/// cases or more), on stderr.
-enum Progress {
-    Bar(indicatif::ProgressBar),
-    Lines { every: u64, total: u64 },
-    Quiet,
-}
-
-impl Progress {
-    fn new(total: u64) -> Self {
-        use std::io::IsTerminal as _;
-        if io::stderr().is_terminal() && total > 1 {
-            let bar = indicatif::ProgressBar::new(total);
-            let style = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} cases · {msg} · {elapsed}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            bar.set_style(style);
-            Progress::Bar(bar)
-        } else if total >= 100 {
-            Progress::Lines {
-                every: total.div_ceil(10),
-                total,
-            }
-        } else {
-            Progress::Quiet
-        }
-    }
-
-    fn update(&self, done: u64, steps: u64, failed: usize) {
-        match self {
-            Progress::Bar(bar) => {
-                bar.set_position(done);
-                bar.set_message(format!("{steps} steps, {failed} failed"));
-            }
-            Progress::Lines { every, total } if done.is_multiple_of(*every) || done == *total => {
-                eprintln!("explore: {done}/{total} cases, {steps} steps, {failed} failed");
-            }
-            Progress::Lines { .. } | Progress::Quiet => {}
-        }
-    }
-
-    /// Writes with the bar out of the way.
-    fn suspend<T>(&self, f: impl FnOnce() -> T) -> T {
-        match self {
-            Progress::Bar(bar) => bar.suspend(f),
-            _ => f(),
-        }
-    }
-
-    fn finish(&self) {
-        if let Progress::Bar(bar) = self {
-            bar.finish_and_clear();
-        }
-    }
-}
-
+/// `katana-sim explore`: runs the cases, prints failures and a summary; with
+/// `junit`, writes one test case per case there. Progress goes to stderr
+/// ([`Progress`]): a bar on a terminal, a plain line every tenth of the cases
+/// otherwise (for runs of 100 cases or more).
 #[allow(clippy::too_many_arguments)]
 fn explore_run(
     config: &explore::Config,
@@ -331,12 +302,14 @@ fn explore_run(
     budget: Option<std::time::Duration>,
     print: bool,
     show_coverage: bool,
+    junit: Option<&Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<bool> {
     let started = std::time::Instant::now();
     let mut report = explore::Report::default();
     let total = explore::case_numbers(config).len() as u64;
-    let progress = Progress::new(total);
+    let progress = Progress::new(total, "cases").command("explore");
+    let mut cases = Vec::new();
     let stop = || budget.is_some_and(|b| started.elapsed() >= b);
     let mut handle = |result: explore::CaseResult| -> anyhow::Result<()> {
         let k = result.index;
@@ -350,7 +323,11 @@ fn explore_run(
                 }
             }
             match result.outcome {
-                explore::Outcome::Passed(_) => {}
+                explore::Outcome::Passed(_) => {
+                    if junit.is_some() {
+                        cases.push(junit::explore_case(config.seed, k, result.steps, None));
+                    }
+                }
                 explore::Outcome::Failed {
                     finding,
                     text,
@@ -369,6 +346,26 @@ fn explore_run(
                     for line in finding.detail.lines().take(12) {
                         writeln!(out, "        {line}").context(STDOUT)?;
                     }
+                    if junit.is_some() {
+                        let failed = junit::ExploreFailure {
+                            message: format!("case {k}: {}", finding.property),
+                            report: format!(
+                                "case {k}: {}\n{}\nsaved: {}\n{}",
+                                finding.property,
+                                explore::repro(config, k),
+                                path.display(),
+                                finding.detail
+                            ),
+                            file: text.clone(),
+                            invalid: false,
+                        };
+                        cases.push(junit::explore_case(
+                            config.seed,
+                            k,
+                            result.steps,
+                            Some(failed),
+                        ));
+                    }
                     report.failed.push((k, finding, path));
                 }
                 explore::Outcome::Invalid(e) => {
@@ -377,17 +374,42 @@ fn explore_run(
                     for line in e.lines().take(12) {
                         writeln!(out, "        {line}").context(STDOUT)?;
                     }
+                    if junit.is_some() {
+                        let invalid = junit::ExploreFailure {
+                            message: format!("case {k}: invalid"),
+                            report: format!(
+                                "case {k}: invalid\n{}\n{e}",
+                                explore::repro(config, k)
+                            ),
+                            file: String::new(),
+                            invalid: true,
+                        };
+                        cases.push(junit::explore_case(
+                            config.seed,
+                            k,
+                            result.steps,
+                            Some(invalid),
+                        ));
+                    }
                     report.invalid.push((k, e));
                 }
             }
             Ok(())
         })?;
-        progress.update(report.cases, report.steps, report.failed.len());
+        progress.set_message(format!(
+            "{} steps, {} failed",
+            report.steps,
+            report.failed.len()
+        ));
+        progress.inc();
         Ok(())
     };
     let coverage = explore::run_cases(config, jobs, &stop, &mut handle);
     progress.finish();
     report.coverage = coverage?;
+    if let Some(file) = junit {
+        junit::write(file, "katana-sim explore", started.elapsed(), cases)?;
+    }
     if report.cases < total {
         writeln!(
             out,
@@ -485,35 +507,12 @@ const STDOUT: &str = "cannot write to standard output";
 
 fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
     match cli.command {
-        Command::Run { paths, transport } => {
-            let files = discover(&paths)?;
-            let (scenarios, invalid) = load_all(&files, out)?;
-            let mut passed = 0;
-            let mut failed = invalid;
-            for s in &scenarios {
-                match transport.run(s) {
-                    Ok(_) => {
-                        passed += 1;
-                        writeln!(
-                            out,
-                            "ok      {} ({} steps)",
-                            s.path.display(),
-                            s.steps.len()
-                        )
-                        .context(STDOUT)?;
-                    }
-                    Err(failure) => {
-                        failed += 1;
-                        writeln!(out, "FAIL    {}", s.path.display()).context(STDOUT)?;
-                        for line in failure.to_string().lines() {
-                            writeln!(out, "        {line}").context(STDOUT)?;
-                        }
-                    }
-                }
-            }
-            writeln!(out, "\n{passed} passed, {failed} failed").context(STDOUT)?;
-            Ok(failed == 0)
-        }
+        Command::Run {
+            paths,
+            transport,
+            format,
+            junit,
+        } => run_command(&paths, transport, format, junit.as_deref(), out),
         Command::Check { paths } => {
             let files = discover(&paths)?;
             let (scenarios, invalid) = load_all(&files, out)?;
@@ -546,6 +545,7 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             faults,
             jobs,
             weights,
+            junit,
         } => {
             let seed = match seed.as_str() {
                 "random" => {
@@ -599,7 +599,16 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             let jobs = jobs
                 .or_else(|| std::thread::available_parallelism().ok())
                 .map_or(1, std::num::NonZeroUsize::get);
-            explore_run(&config, jobs, &save, budget, print, coverage, out)
+            explore_run(
+                &config,
+                jobs,
+                &save,
+                budget,
+                print,
+                coverage,
+                junit.as_deref(),
+                out,
+            )
         }
         Command::Docs { topic } => {
             let text = match topic {
@@ -628,5 +637,360 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
                 }
             }
         }
+    }
+}
+
+/// One scenario file's result in `run`.
+struct Ran {
+    /// The file.
+    path: PathBuf,
+    /// The JUnit class: the scenario's topic folder.
+    topic: String,
+    /// Its steps (0 for a file that is not a valid scenario).
+    steps: usize,
+    /// How long loading and running it took.
+    duration: Duration,
+    outcome: RanOutcome,
+}
+
+enum RanOutcome {
+    Passed(Box<Snapshot>),
+    Failed {
+        failure: Box<runner::Failure>,
+        /// The set-up and the steps run, up to the failing one, as written.
+        steps_run: Vec<String>,
+    },
+    /// The file is not a valid scenario: its diagnostics.
+    Invalid(String),
+}
+
+impl Ran {
+    fn passed(&self) -> bool {
+        matches!(self.outcome, RanOutcome::Passed(_))
+    }
+
+    /// What the scenario did, for JUnit's system-out: the snapshot's trace, or
+    /// the steps run up to the failure.
+    fn trace(&self) -> String {
+        match &self.outcome {
+            RanOutcome::Passed(snapshot) => {
+                let mut text = String::new();
+                for entry in &snapshot.trace {
+                    if entry.step == 0 {
+                        text.push_str(&format!("{} {}\n", entry.at, entry.does));
+                    } else {
+                        text.push_str(&format!(
+                            "{} step {}: {}\n",
+                            entry.at, entry.step, entry.does
+                        ));
+                    }
+                    for effect in &entry.effects {
+                        text.push_str(&format!("  {effect}\n"));
+                    }
+                }
+                text
+            }
+            RanOutcome::Failed { steps_run, .. } => {
+                steps_run.iter().map(|s| format!("{s}\n")).collect()
+            }
+            RanOutcome::Invalid(_) => String::new(),
+        }
+    }
+}
+
+/// The scenario's topic folder, its JUnit class: its folder relative to the
+/// folder named on the command line that holds it (`edit` for
+/// `scenarios/edit/edit-down.yaml` under `scenarios`), or its folder's own name
+/// when it lies directly in that folder or was named itself.
+fn topic(file: &Path, roots: &[PathBuf]) -> String {
+    let parent = file.parent().unwrap_or(Path::new(""));
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        if let Ok(relative) = parent.strip_prefix(root)
+            && relative.components().next().is_some()
+        {
+            let parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            return parts.join("/");
+        }
+    }
+    parent
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Loads and runs one scenario file.
+fn run_one(file: &Path, roots: &[PathBuf], transport: Transport) -> Ran {
+    let started = std::time::Instant::now();
+    let topic = topic(file, roots);
+    let (steps, outcome) = match load_scenario(file) {
+        Err(d) => (0, RanOutcome::Invalid(d.to_string())),
+        Ok(scenario) => {
+            let outcome = match transport.run(&scenario) {
+                Ok(snapshot) => RanOutcome::Passed(Box::new(snapshot)),
+                Err(failure) => {
+                    let mut steps_run = vec!["set-up".to_string()];
+                    steps_run.extend(
+                        scenario
+                            .steps
+                            .iter()
+                            .take(failure.step)
+                            .enumerate()
+                            .map(|(i, e)| format!("step {}: {}", i + 1, e.step)),
+                    );
+                    RanOutcome::Failed { failure, steps_run }
+                }
+            };
+            (scenario.steps.len(), outcome)
+        }
+    };
+    Ran {
+        path: file.to_path_buf(),
+        topic,
+        steps,
+        duration: started.elapsed(),
+        outcome,
+    }
+}
+
+/// `run`'s line for one scenario in `--format text`, as before: `ok`, `FAIL` with
+/// the failure report indented, or `INVALID` with the diagnostics.
+fn text_line(ran: &Ran) -> String {
+    let indented = |head: &str, body: &str| {
+        let mut text = format!("{head} {}\n", ran.path.display());
+        for line in body.lines() {
+            text.push_str(&format!("        {line}\n"));
+        }
+        text
+    };
+    match &ran.outcome {
+        RanOutcome::Passed(_) => format!("ok      {} ({} steps)\n", ran.path.display(), ran.steps),
+        RanOutcome::Failed { failure, .. } => indented("FAIL   ", &failure.to_string()),
+        RanOutcome::Invalid(d) => indented("INVALID", d),
+    }
+}
+
+/// `run --format json`: one scenario's line.
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    path: String,
+    outcome: &'static str,
+    failing_step: Option<usize>,
+    step_text: Option<&'a str>,
+    refusal_kind: Option<&'static str>,
+    reason: Option<String>,
+    duration_ms: f64,
+    steps: usize,
+    transport: &'static str,
+}
+
+impl<'a> JsonLine<'a> {
+    fn of(ran: &'a Ran, transport: Transport) -> Self {
+        let (failing_step, step_text, refusal_kind, reason) = match &ran.outcome {
+            RanOutcome::Passed(_) => (None, None, None, None),
+            RanOutcome::Failed { failure, .. } => (
+                Some(failure.step),
+                Some(failure.step_text.as_str()),
+                failure.reason.refusal_kind(),
+                Some(failure_reason(failure)),
+            ),
+            RanOutcome::Invalid(d) => (None, None, None, Some(d.clone())),
+        };
+        Self {
+            path: ran.path.display().to_string(),
+            outcome: if ran.passed() { "passed" } else { "failed" },
+            failing_step,
+            step_text,
+            refusal_kind,
+            reason,
+            duration_ms: (ran.duration.as_secs_f64() * 1e6).round() / 1e3,
+            steps: ran.steps,
+            transport: transport.name(),
+        }
+    }
+}
+
+/// What went wrong in a failure, without its first line (where): the report's
+/// reason lines, unindented.
+fn failure_reason(failure: &runner::Failure) -> String {
+    let report = failure.to_string();
+    let lines: Vec<&str> = report
+        .lines()
+        .skip(1)
+        .map(|l| l.strip_prefix("  ").unwrap_or(l))
+        .collect();
+    lines.join("\n")
+}
+
+impl Transport {
+    /// The transport's name as `--transport` takes it.
+    fn name(self) -> &'static str {
+        match self {
+            Transport::InProcess => "in-process",
+            Transport::Http => "http",
+            Transport::Both => "both",
+        }
+    }
+}
+
+/// `katana-sim run`: every scenario under `paths`, a line (or a JSON object) each,
+/// the summary, and with `junit` a JUnit XML report. True when all pass.
+fn run_command(
+    paths: &[PathBuf],
+    transport: Transport,
+    format: Format,
+    junit: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let files = discover(paths)?;
+    let progress = Progress::new(files.len() as u64, "scenarios").command("run");
+    let (mut passed, mut failed) = (0, 0);
+    let mut cases = Vec::new();
+    for file in &files {
+        let ran = run_one(file, paths, transport);
+        if ran.passed() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        progress.suspend(|| -> anyhow::Result<()> {
+            match format {
+                Format::Text => write!(out, "{}", text_line(&ran)),
+                Format::Json => {
+                    let line = serde_json::to_string(&JsonLine::of(&ran, transport))
+                        .context("rendering a JSON line")?;
+                    writeln!(out, "{line}")
+                }
+            }
+            .context(STDOUT)
+        })?;
+        progress.set_message(format!("{failed} failed"));
+        progress.inc();
+        if junit.is_some() {
+            cases.push(junit::scenario_case(&ran));
+        }
+    }
+    progress.finish();
+    if let Some(file) = junit {
+        junit::write(file, "katana-sim run", started.elapsed(), cases)?;
+    }
+    let summary = format!("{passed} passed, {failed} failed");
+    match format {
+        Format::Text => writeln!(out, "\n{summary}").context(STDOUT)?,
+        Format::Json => eprintln!("{summary}"),
+    }
+    Ok(failed == 0)
+}
+
+/// JUnit XML reports (quick-junit) for `run` and `explore`.
+mod junit {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use anyhow::Context as _;
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+    use super::{Ran, RanOutcome};
+
+    /// One scenario's test case: class its topic folder, name its file stem; a
+    /// failure carries the report `run` prints (first line as the message, all of
+    /// it as the body), the trace goes to system-out.
+    pub(super) fn scenario_case(ran: &Ran) -> TestCase {
+        let name = ran
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let status = match &ran.outcome {
+            RanOutcome::Passed(_) => TestCaseStatus::success(),
+            RanOutcome::Failed { failure, .. } => {
+                non_success(NonSuccessKind::Failure, &failure.to_string(), "failed")
+            }
+            RanOutcome::Invalid(d) => non_success(NonSuccessKind::Failure, d, "invalid"),
+        };
+        let mut case = TestCase::new(name, status);
+        case.set_classname(ran.topic.as_str())
+            .set_time(ran.duration);
+        let trace = ran.trace();
+        if !trace.is_empty() {
+            case.set_system_out(trace);
+        }
+        case
+    }
+
+    /// A failed case of `explore`.
+    pub(super) struct ExploreFailure {
+        /// One line: `case 12: invariant mts_untouched`.
+        pub message: String,
+        /// The case, the repro line, the saved path and what failed.
+        pub report: String,
+        /// The saved scenario file's text (empty for an invalid case).
+        pub file: String,
+        /// True for a case the generator made invalid (a JUnit error).
+        pub invalid: bool,
+    }
+
+    /// One case of `explore`: class `seed-<seed>`, name `case-<k>`.
+    pub(super) fn explore_case(
+        seed: u64,
+        k: u64,
+        steps: usize,
+        failure: Option<ExploreFailure>,
+    ) -> TestCase {
+        let (status, out) = match failure {
+            None => (TestCaseStatus::success(), format!("{steps} steps\n")),
+            Some(f) => {
+                let kind = if f.invalid {
+                    NonSuccessKind::Error
+                } else {
+                    NonSuccessKind::Failure
+                };
+                let ty = if f.invalid { "invalid" } else { "failed" };
+                let mut status = TestCaseStatus::non_success(kind);
+                status
+                    .set_message(f.message)
+                    .set_type(ty)
+                    .set_description(f.report);
+                (status, format!("{steps} steps\n{}", f.file))
+            }
+        };
+        let mut case = TestCase::new(format!("case-{k}"), status);
+        case.set_classname(format!("seed-{seed}"))
+            .set_system_out(out);
+        case
+    }
+
+    fn non_success(kind: NonSuccessKind, report: &str, ty: &str) -> TestCaseStatus {
+        let mut status = TestCaseStatus::non_success(kind);
+        status
+            .set_message(report.lines().next().unwrap_or_default())
+            .set_type(ty)
+            .set_description(report);
+        status
+    }
+
+    /// Writes the cases as one suite named `name` to `file`.
+    pub(super) fn write(
+        file: &Path,
+        name: &str,
+        time: Duration,
+        cases: Vec<TestCase>,
+    ) -> anyhow::Result<()> {
+        let mut suite = TestSuite::new(name);
+        suite.set_time(time).add_test_cases(cases);
+        let mut report = Report::new(name);
+        report.set_time(time).add_test_suite(suite);
+        let xml = report
+            .to_string()
+            .context("rendering the JUnit XML report")?;
+        std::fs::write(file, xml).with_context(|| {
+            format!(
+                "cannot write the JUnit report to {} (--junit): check that its folder exists and is writable",
+                file.display()
+            )
+        })
     }
 }

@@ -10,6 +10,7 @@
 //! - [`snapshot`]: the deterministic document each scenario is snapshotted as.
 //! - [`suite`]: finding scenario files and naming their snapshots.
 //! - [`decision`]: the decision tables of rules.md, computed by running the rules.
+//! - [`report`]: the HTML report of the suite (`katana-sim report`).
 
 pub mod decision;
 pub mod explore;
@@ -18,6 +19,7 @@ pub mod invariants;
 pub mod order_read;
 pub mod progress;
 pub mod refusal;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod snapshot;

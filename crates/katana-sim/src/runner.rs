@@ -23,7 +23,7 @@ use shopify_model::{NewOrder, ShopifyError, Store};
 use crate::invariants::{Import, Invariants, StepKind, Violation};
 use crate::refusal::Refusal;
 use crate::scenario::{Loc, MoKind, Scenario, SettingChange};
-use crate::snapshot::{Snapshot, TraceEntry};
+use crate::snapshot::{ShopifyOrderView, Snapshot, StepState, TraceEntry};
 use crate::steps::expect::Mismatch;
 use crate::steps::{Action, OrderEvent, ShopifyStep, Step, Subject};
 
@@ -586,7 +586,17 @@ pub fn run_observed(
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
 ) -> Result<Snapshot, Box<Failure>> {
-    let (trace, injected) = drive(scenario, transport, observe, true)?;
+    let (trace, injected) = drive(scenario, transport, observe, true, None)?;
+    finish(scenario, transport, trace, injected)
+}
+
+/// The snapshot of a run whose steps are done.
+fn finish(
+    scenario: &Scenario,
+    transport: &mut dyn Transport,
+    trace: Vec<TraceEntry>,
+    injected: Vec<String>,
+) -> Result<Snapshot, Box<Failure>> {
     on_katana(transport, |katana, _| {
         let mut snapshot = Snapshot::of(scenario, katana, trace);
         snapshot.injected_faults = injected;
@@ -610,7 +620,68 @@ pub fn run_unrecorded(
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
 ) -> Result<(), Box<Failure>> {
-    drive(scenario, transport, observe, false).map(drop)
+    drive(scenario, transport, observe, false, None).map(drop)
+}
+
+/// A run with the state after every step recorded ([`run_recorded`]).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The snapshot, or the first failing step.
+    pub result: Result<Snapshot, Box<Failure>>,
+    /// The state right after the set-up (index 0) and after every step that
+    /// succeeded, in order; a failing step has none.
+    pub states: Vec<StepState>,
+}
+
+/// [`run_with`], also recording the state right after the set-up and after every
+/// step ([`StepState`]: the Schedule, the "unlinked" filter, the MO detail views,
+/// the Shopify orders the scenario names, the step's trace), for the HTML report.
+/// [`run_with`] and [`run_unrecorded`] do none of this work.
+pub fn run_recorded(scenario: &Scenario, transport: &mut dyn Transport) -> Recorded {
+    let mut states = Vec::new();
+    let result = drive(
+        scenario,
+        transport,
+        &mut Observe::default(),
+        true,
+        Some(&mut states),
+    )
+    .and_then(|(trace, injected)| finish(scenario, transport, trace, injected));
+    Recorded { result, states }
+}
+
+/// The Shopify orders a scenario names: its set-up's and its steps', in id order.
+fn orders_named(scenario: &Scenario) -> Vec<OrderId> {
+    let mut ids: Vec<OrderId> = scenario.orders.iter().map(|o| o.order.id).collect();
+    for entry in &scenario.steps {
+        let mut step = &entry.step;
+        if let Action::ExpectError(e) = step.action() {
+            step = &e.step;
+        }
+        if let Action::Shopify(s) = step.action() {
+            ids.push(s.order());
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The state of the world after a step, for [`run_recorded`].
+fn step_state(
+    transport: &mut dyn Transport,
+    orders: &[OrderId],
+    entry: &TraceEntry,
+) -> Result<StepState, FailureReason> {
+    let mut shopify = Vec::new();
+    for &id in orders {
+        if let Some(order) = transport.shopify_order(id).map_err(step_error)? {
+            shopify.push(ShopifyOrderView::of(&order));
+        }
+    }
+    on_katana(transport, |katana, _| {
+        StepState::of(entry.clone(), katana, shopify)
+    })
 }
 
 /// Runs the set-up and every step, checking the invariants after each; when
@@ -620,7 +691,12 @@ fn drive(
     transport: &mut dyn Transport,
     observe: &mut Observe<'_>,
     record: bool,
+    mut states: Option<&mut Vec<StepState>>,
 ) -> Result<(Vec<TraceEntry>, Vec<String>), Box<Failure>> {
+    let orders = match states {
+        Some(_) => orders_named(scenario),
+        None => Vec::new(),
+    };
     let mut injected = Vec::new();
     let mut note_injected = |transport: &mut dyn Transport, step: usize| {
         if record {
@@ -668,7 +744,12 @@ fn drive(
     note_injected(transport, 0).map_err(|e| setup_failure(step_error(e)))?;
     let mut trace = Vec::new();
     if record {
-        trace.push(TraceEntry::new(0, start, "set-up".to_string(), setup_lines));
+        let entry = TraceEntry::new(0, start, "set-up".to_string(), setup_lines);
+        if let Some(states) = states.as_deref_mut() {
+            let state = step_state(transport, &orders, &entry).map_err(setup_failure)?;
+            states.push(state);
+        }
+        trace.push(entry);
     }
     let mut at = start;
     for (i, entry) in scenario.steps.iter().enumerate() {
@@ -705,7 +786,11 @@ fn drive(
         note_injected(transport, number).map_err(|e| fail(step_error(e)))?;
         check_invariants(transport, &mut invariants, &entry.step, &lines, &before).map_err(fail)?;
         if record {
-            trace.push(TraceEntry::new(number, at, entry.step.to_string(), lines));
+            let traced = TraceEntry::new(number, at, entry.step.to_string(), lines);
+            if let Some(states) = states.as_deref_mut() {
+                states.push(step_state(transport, &orders, &traced).map_err(fail)?);
+            }
+            trace.push(traced);
         }
     }
     Ok((trace, injected))

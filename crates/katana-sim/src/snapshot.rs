@@ -5,7 +5,7 @@
 use std::path::{Component, Path};
 
 use jiff::Timestamp;
-use katana_rules::{Katana, MessageState, UnlinkReason};
+use katana_rules::{Banner, Katana, MessageState, UnlinkReason};
 use serde::Serialize;
 
 use crate::runner::TraceLine;
@@ -225,33 +225,13 @@ impl Snapshot {
                     .collect(),
             })
             .collect();
-        let mo_details = mos
-            .iter()
-            .filter(|mo| !mo.messages.is_empty())
-            .filter_map(|mo| katana.mo_detail(&mo.id))
-            .map(|d| DetailSnap {
-                mo: d.mo.to_string(),
-                banner: d.banner.map(|b| {
-                    let buttons: Vec<String> = b
-                        .actions
-                        .iter()
-                        .map(|a| format!("[{}]", a.label()))
-                        .collect();
-                    format!("{} {}", b.text, buttons.join(" "))
-                }),
-                history: d.history,
-            })
-            .collect();
+        let mo_details = detail_snaps(katana);
         Snapshot {
             description: scenario.description.clone(),
             sales_orders,
             manufacturing_orders,
             schedule: katana.schedule().iter().map(ToString::to_string).collect(),
-            unlinked_filter: katana
-                .unlinked_filter()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            unlinked_filter: unlinked_filter(katana),
             mo_details,
             trace,
             faults: scenario.faults.iter().map(ToString::to_string).collect(),
@@ -278,6 +258,218 @@ impl Snapshot {
         // readable note rather than a panic if the serializer ever disagrees.
         serde_saphyr::to_string(self)
             .unwrap_or_else(|e| format!("# the snapshot could not be written: {e}\n"))
+    }
+}
+
+/// The MOs the Schedule's "unlinked" filter shows, as the snapshot names them.
+pub fn unlinked_filter(katana: &Katana) -> Vec<String> {
+    katana
+        .unlinked_filter()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// The snapshot's line for an MO detail view's banner: its text, then its buttons
+/// as `[Label]`.
+pub fn banner_line(banner: &Banner) -> String {
+    let buttons: Vec<String> = banner
+        .actions
+        .iter()
+        .map(|a| format!("[{}]", a.label()))
+        .collect();
+    format!("{} {}", banner.text, buttons.join(" "))
+}
+
+/// The MO detail view of each MO that has messages, in the Schedule's order.
+pub fn detail_snaps(katana: &Katana) -> Vec<DetailSnap> {
+    katana
+        .mos()
+        .iter()
+        .filter(|mo| !mo.messages.is_empty())
+        .filter_map(|mo| katana.mo_detail(&mo.id))
+        .map(|d| DetailSnap {
+            mo: d.mo.to_string(),
+            banner: d.banner.as_ref().map(banner_line),
+            history: d.history,
+        })
+        .collect()
+}
+
+/// The state of the world right after one step (step 0: after the set-up), as a
+/// person sees it: Katana's Schedule, its "unlinked" filter and MO detail views,
+/// and the Shopify orders as the merchant sees them, with the step's trace. Built
+/// by the same view functions as the [`Snapshot`], so the last step's state shows
+/// what the snapshot holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StepState {
+    /// The step and what it did.
+    pub trace: TraceEntry,
+    /// The Schedule, one row per MO.
+    pub schedule: Vec<ScheduleRow>,
+    /// The MOs the "unlinked" filter shows.
+    pub unlinked_filter: Vec<String>,
+    /// The MO detail view of every MO, in the Schedule's order.
+    pub mo_details: Vec<DetailView>,
+    /// The Shopify orders the scenario names, as the merchant sees them.
+    pub shopify_orders: Vec<ShopifyOrderView>,
+}
+
+impl StepState {
+    /// The state after a step: Katana's views and the given Shopify orders.
+    pub fn of(trace: TraceEntry, katana: &Katana, shopify_orders: Vec<ShopifyOrderView>) -> Self {
+        let schedule = katana
+            .schedule()
+            .into_iter()
+            .map(|l| ScheduleRow {
+                line: l.to_string(),
+                mo: l.mo.to_string(),
+                hover: l.hover,
+                sku: l.sku,
+                quantity: l.quantity,
+                status: l.status,
+                production: l.production,
+            })
+            .collect();
+        let mo_details = katana
+            .mos()
+            .iter()
+            .filter_map(|mo| katana.mo_detail(&mo.id))
+            .map(|d| DetailView {
+                mo: d.mo.to_string(),
+                banner: d.banner.as_ref().map(|b| BannerView {
+                    text: b.text.clone(),
+                    actions: b.actions.iter().map(|a| a.label()).collect(),
+                    line: banner_line(b),
+                }),
+                history: d.history,
+            })
+            .collect();
+        StepState {
+            trace,
+            schedule,
+            unlinked_filter: unlinked_filter(katana),
+            mo_details,
+            shopify_orders,
+        }
+    }
+
+    /// The Schedule lines as the snapshot writes them.
+    pub fn schedule_lines(&self) -> Vec<String> {
+        self.schedule.iter().map(|r| r.line.clone()).collect()
+    }
+
+    /// The MO detail views as the snapshot lists them (MOs with messages only).
+    pub fn detail_snaps(&self) -> Vec<DetailSnap> {
+        self.mo_details
+            .iter()
+            .filter(|d| !d.history.is_empty())
+            .map(|d| DetailSnap {
+                mo: d.mo.clone(),
+                banner: d.banner.as_ref().map(|b| b.line.clone()),
+                history: d.history.clone(),
+            })
+            .collect()
+    }
+}
+
+/// One row of the Schedule (Make screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleRow {
+    /// The row as the snapshot writes it.
+    pub line: String,
+    /// MO number.
+    pub mo: String,
+    /// The amber indicator's hover text; `None` when the indicator does not show.
+    pub hover: Option<String>,
+    /// Product SKU.
+    pub sku: String,
+    /// Planned quantity.
+    pub quantity: u32,
+    /// Status label, e.g. "Work in progress".
+    pub status: &'static str,
+    /// Production type, e.g. "Make-to-order for #1001 row 11" or "Make-to-stock".
+    pub production: String,
+}
+
+/// An MO detail view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DetailView {
+    /// MO id.
+    pub mo: String,
+    /// The banner, while a message is open.
+    pub banner: Option<BannerView>,
+    /// The message history, oldest first.
+    pub history: Vec<String>,
+}
+
+/// The banner of an MO detail view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BannerView {
+    /// The open message's text.
+    pub text: String,
+    /// The labels of its action buttons.
+    pub actions: Vec<&'static str>,
+    /// Text and buttons as the snapshot writes them.
+    pub line: String,
+}
+
+/// A Shopify order as the merchant sees it in Shopify admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShopifyOrderView {
+    /// Order id.
+    pub id: u64,
+    /// Name, e.g. `#1001`.
+    pub name: String,
+    /// Financial status, e.g. `paid`.
+    pub financial_status: &'static str,
+    /// Fulfilment status: `partial`, `fulfilled`, or `None` (unfulfilled).
+    pub fulfillment_status: Option<&'static str>,
+    /// Archived (closed).
+    pub archived: bool,
+    /// Cancelled.
+    pub cancelled: bool,
+    /// Line items.
+    pub lines: Vec<ShopifyLineView>,
+}
+
+/// A Shopify line item as the merchant sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShopifyLineView {
+    /// Line id.
+    pub id: u64,
+    /// SKU.
+    pub sku: String,
+    /// Quantity as ordered.
+    pub quantity: u32,
+    /// Quantity after edits and refunds.
+    pub current_quantity: u32,
+    /// Units fulfilled.
+    pub fulfilled: u32,
+}
+
+impl ShopifyOrderView {
+    /// The merchant's view of a Shopify order.
+    pub fn of(order: &shopify_model::Order) -> Self {
+        Self {
+            id: order.id,
+            name: order.name.clone(),
+            financial_status: order.financial_status.as_str(),
+            fulfillment_status: order.fulfillment_status().map(|s| s.as_str()),
+            archived: order.is_closed(),
+            cancelled: order.is_cancelled(),
+            lines: order
+                .line_items
+                .iter()
+                .map(|l| ShopifyLineView {
+                    id: l.id,
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    current_quantity: l.current_quantity,
+                    fulfilled: l.fulfilled_quantity,
+                })
+                .collect(),
+        }
     }
 }
 

@@ -954,7 +954,12 @@ mod junit {
                     .set_message(f.message)
                     .set_type(ty)
                     .set_description(f.report);
-                (status, format!("{steps} steps\n{}", f.file))
+                let out = if f.file.is_empty() {
+                    format!("{steps} steps\n")
+                } else {
+                    format!("{steps} steps; the case saved, shrunk:\n{}", f.file)
+                };
+                (status, out)
             }
         };
         let mut case = TestCase::new(format!("case-{k}"), status);

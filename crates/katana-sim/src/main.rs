@@ -309,6 +309,7 @@ fn explore_run(
     let mut report = explore::Report::default();
     let total = explore::case_numbers(config).len() as u64;
     let progress = Progress::new(total, "cases").command("explore");
+    progress.set_message("0 steps, 0 failed");
     let mut cases = Vec::new();
     let stop = || budget.is_some_and(|b| started.elapsed() >= b);
     let mut handle = |result: explore::CaseResult| -> anyhow::Result<()> {
@@ -847,6 +848,7 @@ fn run_command(
     let started = std::time::Instant::now();
     let files = discover(paths)?;
     let progress = Progress::new(files.len() as u64, "scenarios").command("run");
+    progress.set_message("0 failed");
     let (mut passed, mut failed) = (0, 0);
     let mut cases = Vec::new();
     for file in &files {

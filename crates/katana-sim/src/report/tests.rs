@@ -245,3 +245,33 @@ fn page_names_stay_links_and_bases_keep_topics() {
     ];
     assert_eq!(common_base(&two), PathBuf::from("scenarios"));
 }
+
+#[test]
+fn over_http_the_recorded_states_are_the_in_process_ones() {
+    let s = scenario("scenarios/edit/unlink.yaml", EDIT);
+    let base = Path::new("scenarios");
+    let in_process = ScenarioReport::run(&s, base, ReportTransport::InProcess);
+    let http = ScenarioReport::run(&s, base, ReportTransport::Http);
+    let both = ScenarioReport::run(&s, base, ReportTransport::Both);
+    assert!(http.passed, "{:?}", http.failure);
+    assert!(both.passed, "{:?}", both.failure);
+    assert_eq!(http.states, in_process.states);
+    assert_eq!(both.states, in_process.states);
+    let last = in_process.states.last().expect("a state");
+    assert_eq!(last.shopify_orders.len(), 1);
+    assert_eq!(last.shopify_orders[0].lines[0].current_quantity, 3);
+}
+
+#[test]
+fn report_command_names_a_missing_path_and_writes_nothing() {
+    let out = out_dir("missing");
+    let err = report_command(
+        &[PathBuf::from("no/such/scenarios")],
+        ReportTransport::InProcess,
+        &out,
+        &mut |_, _, _| {},
+    )
+    .expect_err("a missing path is an error");
+    assert!(err.to_string().contains("no/such/scenarios"), "{err}");
+    assert!(!out.exists());
+}

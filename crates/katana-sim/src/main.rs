@@ -29,6 +29,7 @@ Examples:
   katana-sim check scenarios/                 validate files without running them
   katana-sim list                             list scenarios with their descriptions
   katana-sim show scenarios/edit/edit-down.yaml   print the snapshot document of one scenario
+  katana-sim report --out target/report       an HTML report to open in a browser (target/report/index.html)
   katana-sim explore --cases 1000             random scenarios, invariants on every step
   katana-sim explore --transport both --seed random   in process and over HTTP, a new seed
   katana-sim explore --seed 7 --case 42 --print       replay one case and print its file
@@ -76,6 +77,20 @@ enum Command {
         /// Scenario files or folders.
         #[arg(default_value = "scenarios")]
         paths: Vec<PathBuf>,
+    },
+    /// Write a static HTML report of scenarios (opens from disk, offline): an index
+    /// by topic, and per scenario the Schedule, the unlinked filter, the MO details,
+    /// the Shopify orders and a step timeline; exits 1 if any scenario fails.
+    Report {
+        /// Scenario files or folders.
+        #[arg(default_value = "scenarios")]
+        paths: Vec<PathBuf>,
+        /// How a step reaches Katana.
+        #[arg(long, value_enum, default_value_t = Transport::InProcess)]
+        transport: Transport,
+        /// The folder to write the site into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "target/report")]
+        out: PathBuf,
     },
     /// Print the snapshot document of one scenario (final state, Schedule, trace).
     Show {
@@ -625,6 +640,11 @@ fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<bool> {
             write!(out, "{text}").context(STDOUT)?;
             Ok(true)
         }
+        Command::Report {
+            paths,
+            transport,
+            out: dir,
+        } => report(&paths, transport, &dir, out),
         Command::Show { file, transport } => {
             let scenario = load_scenario(&file).map_err(|d| anyhow::anyhow!("{d}"))?;
             match transport.run(&scenario) {
@@ -838,6 +858,47 @@ impl Transport {
 
 /// `katana-sim run`: every scenario under `paths`, a line (or a JSON object) each,
 /// the summary, and with `junit` a JUnit XML report. True when all pass.
+/// `katana-sim report`: runs the scenarios, recording each step, writes the site,
+/// and prints a line per failure and the summary.
+fn report(
+    paths: &[PathBuf],
+    transport: Transport,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let transport = match transport {
+        Transport::InProcess => katana_sim::report::ReportTransport::InProcess,
+        Transport::Http => katana_sim::report::ReportTransport::Http,
+        Transport::Both => katana_sim::report::ReportTransport::Both,
+    };
+    let files = discover(paths)?;
+    let progress = Progress::new(files.len() as u64, "scenarios").command("report");
+    progress.set_message("0 failed");
+    let mut failed = 0;
+    let summary = katana_sim::report::report_command(paths, transport, dir, &mut |_, _, r| {
+        if !r.passed {
+            failed += 1;
+        }
+        progress.set_message(format!("{failed} failed"));
+        progress.inc();
+    })?;
+    progress.finish();
+    for s in summary.scenarios.iter().filter(|s| !s.passed) {
+        writeln!(out, "FAIL    {}", s.path).context(STDOUT)?;
+    }
+    writeln!(
+        out,
+        "\n{} passed, {} failed; report: {} ({:.1} s)",
+        summary.passed,
+        summary.failed,
+        summary.site.index.display(),
+        started.elapsed().as_secs_f64()
+    )
+    .context(STDOUT)?;
+    Ok(summary.failed == 0)
+}
+
 fn run_command(
     paths: &[PathBuf],
     transport: Transport,

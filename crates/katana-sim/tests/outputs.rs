@@ -529,3 +529,64 @@ fn progress_is_a_bar_only_on_a_terminal_and_lines_for_long_runs() {
     }
     p.finish();
 }
+
+/// `report` writes the site (an index and a page per scenario, by topic), prints
+/// a line per failure and the summary, and exits 1 when a scenario fails.
+#[test]
+fn report_writes_a_site_and_fails_like_run() {
+    let dir = folder(
+        "report",
+        &[
+            ("edit/passing.yaml", PASSING),
+            ("edit/failing.yaml", FAILING),
+        ],
+    );
+    let site = dir.join("site");
+    let out = bin()
+        .arg("report")
+        .arg(&dir)
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("FAIL    "), "{stdout}");
+    assert!(stdout.contains("failing.yaml"), "{stdout}");
+    assert!(
+        stdout.contains("1 passed, 1 failed; report: ") && stdout.contains("index.html"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "no bar off a terminal: {stdout}"
+    );
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    for page in ["edit__passing.html", "edit__failing.html"] {
+        assert!(index.contains(page), "{page} linked from the index");
+        assert!(site.join(page).is_file(), "{page} written");
+    }
+    assert!(site.join("style.css").is_file() && site.join("report.js").is_file());
+
+    // Only the passing one: exit 0.
+    let out = bin()
+        .arg("report")
+        .arg(dir.join("edit/passing.yaml"))
+        .arg("--out")
+        .arg(dir.join("site2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // A folder that cannot be made is a clear error.
+    let blocked = dir.join("edit/passing.yaml").join("site");
+    let out = bin()
+        .arg("report")
+        .arg(dir.join("edit"))
+        .arg("--out")
+        .arg(&blocked)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--out"), "{}", text(&out));
+}

@@ -11,8 +11,9 @@
 //! - hovering an indicator shows exactly its hover text;
 //! - choosing an earlier step shows the state right after it (Schedule, MO details,
 //!   Shopify orders), the last step is shown at load;
-//! - no page reports a JavaScript error (`window.__errors`, collected by the page's
-//!   `window.onerror` hook);
+//! - no page reports a JavaScript error, a rejected promise or a console error
+//!   (`window.__errors`, collected by the page's hooks on `window.onerror`,
+//!   `unhandledrejection` and `console.error`);
 //! - screenshots: `target/report-browser/index.png` and
 //!   `target/report-browser/<scenario>.png`.
 //!

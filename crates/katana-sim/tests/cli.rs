@@ -1,43 +1,16 @@
 //! The `katana-sim` binary as QA uses it: exit codes, one line per scenario, the
 //! summary, `check`, `list`, `show` and `--help`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_katana-sim"))
-}
+mod common;
 
-/// A fresh folder under cargo's per-target temp dir, named after the test.
+use common::{PASSING, bin, text};
+
+/// A fresh folder for this file's tests.
 fn folder(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    for (file, text) in files {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
+    common::folder("cli", name, files)
 }
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-const PASSING: &str = "\
-description: A not-started MTO MO follows the new quantity.
-shopify:
-  orders:
-    - { id: 1001, lines: [ { id: 11, sku: OAK, quantity: 5 } ] }
-katana:
-  manufacturing_orders:
-    - { id: MO-1, make_to_order: { order: 1001, line: 11 } }
-steps:
-  - edit: { order: 1001, line: 11, quantity: 3 }
-  - expect: { MO-1: { quantity: 3, type: make_to_order } }
-";
 
 const FAILING: &str = "\
 description: A wrong expectation.

@@ -450,7 +450,7 @@ impl ShopifyMock {
 
     /// Reads the store without copying it.
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
-        f(self.core.lock().store())
+        self.core.with_store(f)
     }
 
     /// One order as it is now.

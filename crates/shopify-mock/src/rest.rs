@@ -67,19 +67,13 @@ pub(crate) fn route(core: &Arc<Core>, req: &Request, rest: &str) -> Reply {
         (&Method::GET, ["webhooks", "count.json"]) => count_webhooks(core, req),
         (&Method::POST, ["webhooks.json"]) => create_webhook(core, req),
         (_, ["webhooks", file]) => match order_id(file) {
-            Some(id) if m == Method::GET => {
-                let records = shared::records(core);
-                shared::get_webhook(core, &records, id, core.now())
-                    .map(|w| webhook_reply(core, 200, &w))
-                    .map_err(Reply::from)
-            }
+            Some(id) if m == Method::GET => shared::get_webhook(core, id, core.now())
+                .map(|w| webhook_reply(core, 200, &w))
+                .map_err(Reply::from),
             Some(id) if m == Method::PUT => update_webhook(core, req, id),
-            Some(id) if m == Method::DELETE => {
-                let records = shared::records(core);
-                shared::delete_webhook(core, &records, id, core.now())
-                    .map(|()| Reply::json(200, &json!({})))
-                    .map_err(Reply::from)
-            }
+            Some(id) if m == Method::DELETE => shared::delete_webhook(core, id, core.now())
+                .map(|()| Reply::json(200, &json!({})))
+                .map_err(Reply::from),
             _ => Err(Reply::not_found()),
         },
         (&Method::GET, ["orders", "count.json"]) => count_orders(core, req),
@@ -1025,8 +1019,7 @@ fn create_fulfillment(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
         }
     };
     let tracking = (text("company"), text("number"), text("url"));
-    let records = shared::records(core);
-    let done = shared::fulfill(core, &records, &requests)?;
+    let done = shared::fulfill(core, &requests)?;
     Ok(Reply::json(
         201,
         &json!({"fulfillment": done.to_rest_json(tracking)}),
@@ -1071,22 +1064,19 @@ fn list_webhooks(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
         Some(v) => v.parse().map_err(|_| invalid("since_id", v))?,
     };
     let fields = fields(&q);
-    let records = shared::records(core);
-    let rows: Vec<Value> =
-        shared::list_webhooks(core, &records, topic, address.as_deref(), core.now())
-            .into_iter()
-            .filter(|w| w.id > since_id)
-            .take(limit)
-            .map(|w| pick(w.to_rest_json(&core.config.api_version), fields.as_deref()))
-            .collect();
+    let rows: Vec<Value> = shared::list_webhooks(core, topic, address.as_deref(), core.now())
+        .into_iter()
+        .filter(|w| w.id > since_id)
+        .take(limit)
+        .map(|w| pick(w.to_rest_json(&core.config.api_version), fields.as_deref()))
+        .collect();
     Ok(Reply::json(200, &json!({"webhooks": rows})))
 }
 
 fn count_webhooks(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
     let q = query(req);
     let (topic, address) = webhook_filters(&q)?;
-    let records = shared::records(core);
-    let n = shared::list_webhooks(core, &records, topic, address.as_deref(), core.now()).len();
+    let n = shared::list_webhooks(core, topic, address.as_deref(), core.now()).len();
     Ok(Reply::json(200, &json!({"count": n})))
 }
 
@@ -1133,14 +1123,12 @@ fn create_webhook(core: &Arc<Core>, req: &Request) -> Result<Reply, Reply> {
     let Some(address) = text_field(&w, "address")? else {
         return Err(refuse("address", "can't be blank"));
     };
-    let records = shared::records(core);
-    let row = shared::create_webhook(core, &records, topic, address, core.now())?;
+    let row = shared::create_webhook(core, topic, address, core.now())?;
     Ok(webhook_reply(core, 201, &row))
 }
 
 fn update_webhook(core: &Arc<Core>, req: &Request, id: u64) -> Result<Reply, Reply> {
-    let records = shared::records(core);
-    let current = shared::get_webhook(core, &records, id, core.now())?;
+    let current = shared::get_webhook(core, id, core.now())?;
     let w = root_object(req, "webhook")?;
     check_format(&w)?;
     if let Some(t) = text_field(&w, "topic")?
@@ -1155,7 +1143,7 @@ fn update_webhook(core: &Arc<Core>, req: &Request, id: u64) -> Result<Reply, Rep
         ));
     }
     let row = match text_field(&w, "address")? {
-        Some(address) => shared::update_webhook(core, &records, id, address, core.now())?,
+        Some(address) => shared::update_webhook(core, id, address, core.now())?,
         None => current,
     };
     Ok(webhook_reply(core, 200, &row))

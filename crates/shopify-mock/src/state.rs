@@ -319,7 +319,7 @@ pub(crate) struct Core {
     pub reads_armed: std::sync::atomic::AtomicBool,
     /// The Admin API's own records: webhook subscriptions as it lists them, the
     /// last fulfilment id.
-    pub api: Arc<crate::rest::shared::ApiRecords>,
+    pub api: crate::rest::shared::ApiRecords,
 }
 
 /// The JSON bytes of a value (serialising a `Value` cannot fail).
@@ -352,7 +352,7 @@ impl Core {
             webhooks,
             faults,
             reads_armed: std::sync::atomic::AtomicBool::new(false),
-            api: Arc::default(),
+            api: Default::default(),
         }
     }
 

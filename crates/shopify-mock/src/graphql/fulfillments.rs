@@ -299,8 +299,7 @@ impl FulfillmentMutations {
             url: t.url.or_else(|| t.urls.and_then(|u| u.into_iter().next())),
         });
         let core = core(ctx);
-        let records = shared::records(core);
-        Ok(match shared::fulfill(core, &records, &requests) {
+        Ok(match shared::fulfill(core, &requests) {
             Ok(done) => FulfillmentCreatePayload {
                 fulfillment: Some(GFulfillment { done, tracking }),
                 user_errors: Vec::new(),

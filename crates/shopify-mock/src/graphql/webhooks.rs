@@ -10,9 +10,10 @@ use super::types::{UserError, connection, core, gid, gid_num, window};
 use crate::rest::shared::{self, WebhookError, WebhookRow};
 use crate::webhooks::Topic;
 
-/// The topics the mock sends.
+/// The topics the mock sends: [`Topic`] as GraphQL names them (async-graphql
+/// derives the conversions both ways).
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(name = "WebhookSubscriptionTopic")]
+#[graphql(name = "WebhookSubscriptionTopic", remote = "crate::webhooks::Topic")]
 pub(super) enum GTopic {
     OrdersCreate,
     OrdersUpdated,
@@ -23,36 +24,6 @@ pub(super) enum GTopic {
     OrdersPaid,
     OrdersDelete,
     RefundsCreate,
-}
-
-impl GTopic {
-    fn to_topic(self) -> Topic {
-        match self {
-            Self::OrdersCreate => Topic::OrdersCreate,
-            Self::OrdersUpdated => Topic::OrdersUpdated,
-            Self::OrdersEdited => Topic::OrdersEdited,
-            Self::OrdersCancelled => Topic::OrdersCancelled,
-            Self::OrdersFulfilled => Topic::OrdersFulfilled,
-            Self::OrdersPartiallyFulfilled => Topic::OrdersPartiallyFulfilled,
-            Self::OrdersPaid => Topic::OrdersPaid,
-            Self::OrdersDelete => Topic::OrdersDelete,
-            Self::RefundsCreate => Topic::RefundsCreate,
-        }
-    }
-
-    fn from_topic(t: Topic) -> Self {
-        match t {
-            Topic::OrdersCreate => Self::OrdersCreate,
-            Topic::OrdersUpdated => Self::OrdersUpdated,
-            Topic::OrdersEdited => Self::OrdersEdited,
-            Topic::OrdersCancelled => Self::OrdersCancelled,
-            Topic::OrdersFulfilled => Self::OrdersFulfilled,
-            Topic::OrdersPartiallyFulfilled => Self::OrdersPartiallyFulfilled,
-            Topic::OrdersPaid => Self::OrdersPaid,
-            Topic::OrdersDelete => Self::OrdersDelete,
-            Topic::RefundsCreate => Self::RefundsCreate,
-        }
-    }
 }
 
 /// The payload format: the mock sends JSON only.
@@ -117,7 +88,7 @@ impl GWebhookSubscription {
         self.row.id.to_string()
     }
     async fn topic(&self) -> GTopic {
-        GTopic::from_topic(self.row.topic)
+        GTopic::from(self.row.topic)
     }
     async fn format(&self) -> GFormat {
         GFormat::Json
@@ -185,10 +156,8 @@ impl WebhookQuery {
             )));
         }
         let core = core(ctx);
-        let records = shared::records(core);
         let rows: Vec<GWebhookSubscription> = shared::list_webhooks(
             core,
-            &records,
             None,
             callback_url.as_ref().map(|u| u.0.as_str()),
             core.now(),
@@ -197,7 +166,7 @@ impl WebhookQuery {
         .filter(|w| {
             topics
                 .as_ref()
-                .is_none_or(|ts| ts.iter().any(|t| t.to_topic() == w.topic))
+                .is_none_or(|ts| ts.iter().any(|&t| Topic::from(t) == w.topic))
         })
         .map(|w| view(ctx, w))
         .collect();
@@ -213,8 +182,7 @@ impl WebhookQuery {
     ) -> async_graphql::Result<Option<GWebhookSubscription>> {
         let n = gid_num(&id, "WebhookSubscription")?;
         let core = core(ctx);
-        let records = shared::records(core);
-        Ok(shared::get_webhook(core, &records, n, core.now())
+        Ok(shared::get_webhook(core, n, core.now())
             .ok()
             .map(|w| view(ctx, w)))
     }
@@ -307,8 +275,7 @@ impl WebhookMutations {
             ));
         };
         let core = core(ctx);
-        let records = shared::records(core);
-        match shared::create_webhook(core, &records, topic.to_topic(), address, core.now()) {
+        match shared::create_webhook(core, Topic::from(topic), address, core.now()) {
             Ok(row) => WebhookSubscriptionCreatePayload {
                 webhook_subscription: Some(view(ctx, row)),
                 user_errors: Vec::new(),
@@ -333,15 +300,14 @@ impl WebhookMutations {
             return Ok(refused(u));
         }
         let core = core(ctx);
-        let records = shared::records(core);
         let now = core.now();
         let result = match webhook_subscription
             .callback_url
             .as_ref()
             .map(|u| u.0.as_str())
         {
-            Some(address) => shared::update_webhook(core, &records, n, address, now),
-            None => shared::get_webhook(core, &records, n, now),
+            Some(address) => shared::update_webhook(core, n, address, now),
+            None => shared::get_webhook(core, n, now),
         };
         Ok(match result {
             Ok(row) => WebhookSubscriptionUpdatePayload {
@@ -360,18 +326,15 @@ impl WebhookMutations {
     ) -> async_graphql::Result<WebhookSubscriptionDeletePayload> {
         let n = gid_num(&id, "WebhookSubscription")?;
         let core = core(ctx);
-        let records = shared::records(core);
-        Ok(
-            match shared::delete_webhook(core, &records, n, core.now()) {
-                Ok(()) => WebhookSubscriptionDeletePayload {
-                    deleted_webhook_subscription_id: Some(gid("WebhookSubscription", n)),
-                    user_errors: Vec::new(),
-                },
-                Err(e) => WebhookSubscriptionDeletePayload {
-                    deleted_webhook_subscription_id: None,
-                    user_errors: vec![user_error(e)],
-                },
+        Ok(match shared::delete_webhook(core, n, core.now()) {
+            Ok(()) => WebhookSubscriptionDeletePayload {
+                deleted_webhook_subscription_id: Some(gid("WebhookSubscription", n)),
+                user_errors: Vec::new(),
             },
-        )
+            Err(e) => WebhookSubscriptionDeletePayload {
+                deleted_webhook_subscription_id: None,
+                user_errors: vec![user_error(e)],
+            },
+        })
     }
 }

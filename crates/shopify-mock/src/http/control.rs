@@ -307,7 +307,7 @@ fn refused(e: &ShopifyError) -> Reply {
 
 fn webhooks(core: &Core, req: &Request) -> Reply {
     let since = match since(req) {
-        Ok(n) => n,
+        Ok(n) => n.unwrap_or(0),
         Err(reply) => return reply,
     };
     let subscriptions: Vec<Value> = core
@@ -353,11 +353,11 @@ fn deliveries_since(core: &Core, since: usize) -> Vec<Value> {
         .collect()
 }
 
-/// A `since` query parameter (0 when absent).
-fn since(req: &Request) -> Result<usize, Reply> {
+/// A `since` query parameter, if given.
+fn since(req: &Request) -> Result<Option<usize>, Reply> {
     match query(req, "since").map(|v| v.parse::<usize>().map_err(|_| v)) {
-        None => Ok(0),
-        Some(Ok(n)) => Ok(n),
+        None => Ok(None),
+        Some(Ok(n)) => Ok(Some(n)),
         Some(Err(v)) => Err(bad(
             format!("since `{v}` is not a number of deliveries"),
             "write e.g. ?since=12 to list the deliveries after the first 12",
@@ -464,12 +464,9 @@ fn settle(core: &Arc<Core>, req: &Request) -> Answer {
     };
     // With `since`, the answer lists the deliveries after the first `since`, so a
     // caller that settles after each change reads only the new ones.
-    let list = match query(req, "since") {
-        None => None,
-        Some(_) => match since(req) {
-            Ok(n) => Some(n),
-            Err(reply) => return reply.into(),
-        },
+    let list = match since(req) {
+        Ok(n) => n,
+        Err(reply) => return reply.into(),
     };
     core.webhooks.flush();
     let core = core.clone();

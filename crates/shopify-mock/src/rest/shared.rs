@@ -22,7 +22,7 @@
 //! The records live in the mock's core (`Core::api`), one set per running mock.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -60,11 +60,6 @@ struct Row {
     topic: Topic,
     created_at: Timestamp,
     updated_at: Timestamp,
-}
-
-/// The records of this mock (held by its core).
-pub(crate) fn records(core: &Arc<Core>) -> Arc<ApiRecords> {
-    core.api.clone()
 }
 
 impl ApiRecords {
@@ -250,12 +245,11 @@ impl Records {
 /// Every webhook subscription, by id; `topic` and `address` filter.
 pub(crate) fn list_webhooks(
     core: &Core,
-    records: &ApiRecords,
     topic: Option<Topic>,
     address: Option<&str>,
     now: Timestamp,
 ) -> Vec<WebhookRow> {
-    let mut r = records.lock();
+    let mut r = core.api.lock();
     let live = r.reconcile(core, now);
     r.rows
         .iter()
@@ -268,11 +262,10 @@ pub(crate) fn list_webhooks(
 /// One webhook subscription.
 pub(crate) fn get_webhook(
     core: &Core,
-    records: &ApiRecords,
     id: u64,
     now: Timestamp,
 ) -> Result<WebhookRow, WebhookError> {
-    let mut r = records.lock();
+    let mut r = core.api.lock();
     let live = r.reconcile(core, now);
     r.rows
         .get(&id)
@@ -292,13 +285,12 @@ fn taken() -> WebhookError {
 /// ([`crate::MockConfig::webhook_secret`]).
 pub(crate) fn create_webhook(
     core: &Core,
-    records: &ApiRecords,
     topic: Topic,
     address: &str,
     now: Timestamp,
 ) -> Result<WebhookRow, WebhookError> {
     check_address(address)?;
-    let mut r = records.lock();
+    let mut r = core.api.lock();
     let live = r.reconcile(core, now);
     let dup = r
         .rows
@@ -335,12 +327,11 @@ pub(crate) fn create_webhook(
 /// Sends a subscription's topic to a new address, keeping its id and secret.
 pub(crate) fn update_webhook(
     core: &Core,
-    records: &ApiRecords,
     id: u64,
     address: &str,
     now: Timestamp,
 ) -> Result<WebhookRow, WebhookError> {
-    let mut r = records.lock();
+    let mut r = core.api.lock();
     let live = r.reconcile(core, now);
     let Some(row) = r.rows.get(&id).cloned() else {
         return Err(WebhookError::NotFound);
@@ -374,13 +365,8 @@ pub(crate) fn update_webhook(
 }
 
 /// Deletes a subscription (one topic; a library subscription keeps its other topics).
-pub(crate) fn delete_webhook(
-    core: &Core,
-    records: &ApiRecords,
-    id: u64,
-    now: Timestamp,
-) -> Result<(), WebhookError> {
-    let mut r = records.lock();
+pub(crate) fn delete_webhook(core: &Core, id: u64, now: Timestamp) -> Result<(), WebhookError> {
+    let mut r = core.api.lock();
     let live = r.reconcile(core, now);
     if !r.rows.contains_key(&id) {
         return Err(WebhookError::NotFound);
@@ -541,7 +527,6 @@ pub(crate) struct Fulfilled {
 /// All or nothing ([`Core::fulfill_lines`]).
 pub(crate) fn fulfill(
     core: &Core,
-    records: &ApiRecords,
     requests: &[FulfillmentRequest],
 ) -> Result<Fulfilled, FulfillError> {
     let mut order: Option<Order> = None;
@@ -603,7 +588,7 @@ pub(crate) fn fulfill(
         }
     }
     Ok(Fulfilled {
-        id: records.next_fulfillment(),
+        id: core.api.next_fulfillment(),
         at: after.updated_at,
         order: after,
         lines: merged,

@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use shopify_mock::{BucketConfig, ManualClock, MockConfig, ShopifyMock};
 use shopify_model::{NewOrder, OrderId, ShopifyError};
 
-use crate::runner::{StepError, Transport};
+use crate::runner::{DEFAULT_START, Failure, FailureReason, StepError, Transport};
 use crate::steps::ShopifyStep;
 
 /// The app's webhook secret between the mock and the sync.
@@ -162,6 +162,20 @@ impl Http {
             checked_deliveries: 0,
             injected_seen: 0,
             armed: false,
+        })
+    }
+
+    /// Starts the servers for `scenario`, with the clock at its `start` (or the
+    /// default); a failure to start fails the scenario at its set-up.
+    pub fn for_scenario(scenario: &crate::scenario::Scenario) -> Result<Self, Box<Failure>> {
+        Self::start(scenario.start.unwrap_or(DEFAULT_START)).map_err(|e| {
+            Box::new(Failure {
+                path: scenario.path.clone(),
+                step: 0,
+                loc: None,
+                step_text: "starting the mock Shopify server and the sync".into(),
+                reason: FailureReason::Transport(format!("{e:?}")),
+            })
         })
     }
 

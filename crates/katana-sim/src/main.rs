@@ -218,35 +218,12 @@ impl Transport {
     ) -> Result<katana_sim::snapshot::Snapshot, Box<runner::Failure>> {
         match self {
             Transport::InProcess => runner::run(scenario),
-            Transport::Http => {
-                let start = scenario.start.unwrap_or(runner::DEFAULT_START);
-                let mut http = Http::start(start).map_err(|e| {
-                    Box::new(runner::Failure {
-                        path: scenario.path.clone(),
-                        step: 0,
-                        loc: None,
-                        step_text: "starting the mock Shopify server and the sync".into(),
-                        reason: runner::FailureReason::Transport(format!("{e:?}")),
-                    })
-                })?;
-                runner::run_with(scenario, &mut http)
-            }
-            Transport::Both => {
-                let in_process = Transport::InProcess.run(scenario);
-                let http = Transport::Http.run(scenario);
-                let Some(diff) = runner::outcome_diff(&in_process, &http) else {
-                    return in_process;
-                };
-                Err(Box::new(runner::Failure {
-                    path: scenario.path.clone(),
-                    step: 0,
-                    loc: None,
-                    step_text: "the whole scenario".into(),
-                    reason: runner::FailureReason::Transport(format!(
-                        "the transports give different outcomes:\n{diff}"
-                    )),
-                }))
-            }
+            Transport::Http => runner::run_with(scenario, &mut Http::for_scenario(scenario)?),
+            Transport::Both => runner::both_agree(
+                scenario,
+                Transport::InProcess.run(scenario),
+                &Transport::Http.run(scenario),
+            ),
         }
     }
 }
@@ -872,18 +849,22 @@ fn report(
         Transport::Http => katana_sim::report::ReportTransport::Http,
         Transport::Both => katana_sim::report::ReportTransport::Both,
     };
-    let files = discover(paths)?;
-    let progress = Progress::new(files.len() as u64, "scenarios").command("report");
-    progress.set_message("0 failed");
+    // The bar starts with the first scenario, when the count is known (the
+    // report finds the files itself).
+    let mut progress: Option<Progress> = None;
     let mut failed = 0;
-    let summary = katana_sim::report::report_command(paths, transport, dir, &mut |_, _, r| {
+    let summary = katana_sim::report::report_command(paths, transport, dir, &mut |_, total, r| {
+        let progress = progress
+            .get_or_insert_with(|| Progress::new(total as u64, "scenarios").command("report"));
         if !r.passed {
             failed += 1;
         }
         progress.set_message(format!("{failed} failed"));
         progress.inc();
     })?;
-    progress.finish();
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
     for s in summary.scenarios.iter().filter(|s| !s.passed) {
         writeln!(out, "FAIL    {}", s.path).context(STDOUT)?;
     }

@@ -550,6 +550,27 @@ pub fn outcome_diff(
     })
 }
 
+/// The outcome of a scenario run on both transports: the in-process one when the
+/// two agree, else a failure of the whole scenario that shows how they differ.
+pub fn both_agree(
+    scenario: &Scenario,
+    in_process: Result<Snapshot, Box<Failure>>,
+    http: &Result<Snapshot, Box<Failure>>,
+) -> Result<Snapshot, Box<Failure>> {
+    let Some(diff) = outcome_diff(&in_process, http) else {
+        return in_process;
+    };
+    Err(Box::new(Failure {
+        path: scenario.path.clone(),
+        step: 0,
+        loc: None,
+        step_text: "the whole scenario".into(),
+        reason: FailureReason::Transport(format!(
+            "the transports give different outcomes:\n{diff}"
+        )),
+    }))
+}
+
 /// Runs a scenario in process and returns its snapshot, or the first failing step.
 pub fn run(scenario: &Scenario) -> Result<Snapshot, Box<Failure>> {
     run_with(scenario, &mut InProcess::new())

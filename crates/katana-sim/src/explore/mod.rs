@@ -15,7 +15,7 @@ pub mod generator;
 use std::path::{Path, PathBuf};
 
 use crate::http::Http;
-use crate::runner::{self, DEFAULT_START, FailureReason, InProcess, Observe};
+use crate::runner::{self, FailureReason, InProcess, Observe};
 use crate::scenario::Scenario;
 use crate::snapshot::Snapshot;
 use crate::steps::STEPS;
@@ -245,15 +245,7 @@ fn finding_of(failure: &runner::Failure) -> Finding {
 }
 
 fn over_http(scenario: &Scenario, allow_refusals: bool) -> Result<Snapshot, Box<runner::Failure>> {
-    let mut http = Http::start(scenario.start.unwrap_or(DEFAULT_START)).map_err(|e| {
-        Box::new(runner::Failure {
-            path: scenario.path.clone(),
-            step: 0,
-            loc: None,
-            step_text: "starting the mock Shopify server and the sync".into(),
-            reason: FailureReason::Transport(format!("{e:?}")),
-        })
-    })?;
+    let mut http = Http::for_scenario(scenario)?;
     observed(allow_refusals, None, |o| {
         runner::run_observed(scenario, &mut http, o)
     })

@@ -20,7 +20,7 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 use crate::http::Http;
-use crate::runner::{self, DEFAULT_START, Failure, FailureReason, InProcess};
+use crate::runner::{self, InProcess};
 use crate::scenario::{Scenario, load_scenario};
 use crate::snapshot::{StepState, snapshot_name};
 
@@ -79,7 +79,7 @@ impl ScenarioReport {
                 let r = runner::run_recorded(scenario, &mut InProcess::new());
                 (r.result.map(drop), r.states)
             }
-            ReportTransport::Http => match start_http(scenario) {
+            ReportTransport::Http => match Http::for_scenario(scenario) {
                 Ok(mut http) => {
                     let r = runner::run_recorded(scenario, &mut http);
                     (r.result.map(drop), r.states)
@@ -88,23 +88,10 @@ impl ScenarioReport {
             },
             ReportTransport::Both => {
                 let in_process = runner::run_recorded(scenario, &mut InProcess::new());
-                let http = match start_http(scenario) {
-                    Ok(mut http) => runner::run_with(scenario, &mut http),
-                    Err(f) => Err(f),
-                };
-                let result = match runner::outcome_diff(&in_process.result, &http) {
-                    None => in_process.result.map(drop),
-                    Some(diff) => Err(Box::new(Failure {
-                        path: scenario.path.clone(),
-                        step: 0,
-                        loc: None,
-                        step_text: "the whole scenario".into(),
-                        reason: FailureReason::Transport(format!(
-                            "the transports give different outcomes:\n{diff}"
-                        )),
-                    })),
-                };
-                (result, in_process.states)
+                let http = Http::for_scenario(scenario)
+                    .and_then(|mut http| runner::run_with(scenario, &mut http));
+                let result = runner::both_agree(scenario, in_process.result, &http);
+                (result.map(drop), in_process.states)
             }
         };
         let mut report = Self::named(&scenario.path, base);
@@ -165,18 +152,6 @@ fn page_stem(name: &str) -> String {
     } else {
         stem
     }
-}
-
-fn start_http(scenario: &Scenario) -> Result<Http, Box<Failure>> {
-    Http::start(scenario.start.unwrap_or(DEFAULT_START)).map_err(|e| {
-        Box::new(Failure {
-            path: scenario.path.clone(),
-            step: 0,
-            loc: None,
-            step_text: "starting the mock Shopify server and the sync".into(),
-            reason: FailureReason::Transport(format!("{e:?}")),
-        })
-    })
 }
 
 /// What went wrong writing the report.

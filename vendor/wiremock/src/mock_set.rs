@@ -43,6 +43,9 @@ pub(crate) struct MountedMockSet {
     /// removed via [`MountedMockSet::reset`].
     generation: u16,
     body_print_limit: BodyPrintLimit,
+    /// PATCH (vendored, see PATCH.md): whether mounted mocks keep the requests
+    /// they match (the server's request recording).
+    record_matched: bool,
 }
 
 /// A `MockId` is an opaque index that uniquely identifies an [`MountedMock`] inside an [`MountedMockSet`].
@@ -59,11 +62,15 @@ pub(crate) struct MockId {
 
 impl MountedMockSet {
     /// Create a new instance of `MountedMockSet`.
-    pub(crate) fn new(body_print_limit: BodyPrintLimit) -> MountedMockSet {
+    pub(crate) fn new(
+        body_print_limit: BodyPrintLimit,
+        record_matched: bool,
+    ) -> MountedMockSet {
         MountedMockSet {
             mocks: vec![],
             generation: 0,
             body_print_limit,
+            record_matched,
         }
     }
 
@@ -112,7 +119,11 @@ impl MountedMockSet {
 
     pub(crate) fn register(&mut self, mock: Mock) -> (Arc<(Notify, AtomicBool)>, MockId) {
         let n_registered_mocks = self.mocks.len();
-        let active_mock = MountedMock::new(mock, n_registered_mocks);
+        let active_mock = MountedMock::new(
+            mock,
+            n_registered_mocks,
+            self.record_matched,
+        );
         let notify = active_mock.notify();
         self.mocks.push((active_mock, MountedMockState::InScope));
         (
@@ -214,7 +225,7 @@ mod tests {
     use crate::{Mock, ResponseTemplate};
 
     fn test_mock_set() -> MountedMockSet {
-        MountedMockSet::new(BodyPrintLimit::Unlimited)
+        MountedMockSet::new(BodyPrintLimit::Unlimited, true)
     }
 
     #[test]

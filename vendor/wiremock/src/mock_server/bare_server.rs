@@ -63,7 +63,11 @@ impl BareMockServer {
             RequestRecording::Disabled => None,
         };
         let state = Arc::new(RwLock::new(MockServerState {
-            mock_set: MountedMockSet::new(body_print_limit),
+            mock_set: MountedMockSet::new(
+                body_print_limit,
+                // PATCH (vendored, see PATCH.md): no recording, no matched requests kept.
+                matches!(request_recording, RequestRecording::Enabled),
+            ),
             received_requests,
             body_print_limit,
         }));
@@ -214,7 +218,9 @@ impl MockGuard {
     /// scoped [`Mock`] since it was mounted.  
     /// The requests are returned in the order they were received.
     ///
-    /// It returns an empty vector if no request has been matched.
+    /// It returns an empty vector if no request has been matched, and (PATCH,
+    /// see PATCH.md) when the server was built with
+    /// [`disable_request_recording`](crate::MockServerBuilder::disable_request_recording).
     pub async fn received_requests(&self) -> Vec<crate::Request> {
         let state = self.server_state.read().await;
         let (mounted_mock, _) = &state.mock_set[self.mock_id];

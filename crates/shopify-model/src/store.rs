@@ -457,6 +457,13 @@ impl Store {
         self.line_owner.get(&line).copied()
     }
 
+    /// The highest line item id of the orders in the store (lines of a deleted
+    /// order gone, lines removed by an edit still there), in O(log n): what an
+    /// order created without ids numbers its lines above.
+    pub fn highest_line_id(&self) -> Option<LineId> {
+        self.line_owner.keys().next_back().copied()
+    }
+
     /// The variant of a SKU, if the store has seen the SKU.
     pub fn variant_for_sku(&self, sku: &str) -> Option<VariantId> {
         self.variants_by_sku.get(sku).copied()

@@ -165,6 +165,42 @@ fn orders_in_reads_a_range_of_ids_in_id_order() {
     assert_eq!(ids(&mut s.orders_in((Excluded(40), Unbounded))), none);
 }
 
+/// The highest line id by a scan of every line of every order: what
+/// `highest_line_id` must equal.
+fn highest_line_by_scan(s: &Store) -> Option<LineId> {
+    s.orders()
+        .flat_map(|o| o.line_items.iter().map(|l| l.id))
+        .max()
+}
+
+#[test]
+fn highest_line_id_follows_creates_edits_and_deletes() {
+    let mut s = Store::new();
+    assert_eq!(s.highest_line_id(), None);
+    s.create_order(
+        &new_order(1, vec![line(50, "A", 1, 0), line(7, "B", 1, 0)]),
+        t(0),
+    )
+    .unwrap();
+    s.create_order(&new_order(2, vec![line(20, "A", 2, 0)]), t(0))
+        .unwrap();
+    assert_eq!(s.highest_line_id(), Some(50));
+    // An added line takes an id above every line seen.
+    let added = s.add_line(2, None, "C", 1, t(1)).unwrap().added_lines[0];
+    assert_eq!(s.highest_line_id(), Some(added));
+    // A line removed by an edit stays (quantity 0); its id still counts.
+    s.set_quantity(2, added, 0, t(2)).unwrap();
+    assert_eq!(s.highest_line_id(), Some(added));
+    // A deleted order's lines are gone.
+    s.cancel(2, CancelReason::Other, false, t(3)).unwrap();
+    s.delete(2).unwrap();
+    assert_eq!(s.highest_line_id(), Some(50));
+    assert_eq!(s.highest_line_id(), highest_line_by_scan(&s));
+    s.cancel(1, CancelReason::Other, false, t(4)).unwrap();
+    s.delete(1).unwrap();
+    assert_eq!(s.highest_line_id(), None);
+}
+
 #[test]
 fn create_orders_is_all_or_nothing() {
     let mut s = store();

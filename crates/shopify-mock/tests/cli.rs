@@ -456,6 +456,7 @@ async fn serve_keeps_no_memory_per_request() {
     send(5_000).await;
     let after = resident_kb(pid).unwrap();
     let grown = after.saturating_sub(before);
+    eprintln!("serve: {before} kB after 1,000 requests, {after} kB after 5,000 more");
     assert!(
         grown < 8 * 1024,
         "serve grew by {grown} kB over 5,000 requests ({before} kB → {after} kB)"

@@ -10,6 +10,12 @@
 //! call is answered 200 (the bucket is still checked on every call).
 //!
 //! The goal: the mock ahead of the bare wiremock stub, and within 1.5× of axum.
+//!
+//! divan measures the three one after the other, so a change in the machine's
+//! load between them (it is shared) moves one against the others by more than
+//! their difference. After divan's table, `interleaved` therefore measures the
+//! three again under the same conditions: rounds of one batch each, the order
+//! rotating every round, and prints the medians and the ratios.
 
 use std::sync::LazyLock;
 
@@ -29,6 +35,45 @@ const ORDER_PATH: &str = "/admin/api/2025-01/orders/1001.json";
 
 fn main() {
     divan::main();
+    interleaved(300);
+}
+
+/// `rounds` rounds of one batch per server, in an order that rotates every
+/// round; prints each server's median batch and the mock's ratios to the two
+/// references.
+fn interleaved(rounds: usize) {
+    let s = &*SERVERS;
+    let token = s.mock.access_token().to_owned();
+    let servers = [
+        ("mock", s.mock.base_url(), token.as_str()),
+        ("bare wiremock stub", s.stub.uri(), "unused"),
+        ("bare axum handler", format!("http://{}", s.axum), "unused"),
+    ];
+    let mut times: [Vec<std::time::Duration>; 3] = Default::default();
+    for round in 0..rounds {
+        for k in 0..3 {
+            let i = (round + k) % 3;
+            let started = std::time::Instant::now();
+            batch(&servers[i].1, servers[i].2);
+            times[i].push(started.elapsed());
+        }
+    }
+    let medians = times.map(|mut t| {
+        t.sort();
+        t[t.len() / 2]
+    });
+    println!(
+        "\ninterleaved: {rounds} rounds of one batch of {IN_FLIGHT} GETs per server, order rotating"
+    );
+    for ((name, _, _), median) in servers.iter().zip(medians) {
+        println!("  {name:<20} median {median:>10.1?} per batch");
+    }
+    let ratio = |i: usize| medians[0].as_secs_f64() / medians[i].as_secs_f64();
+    println!(
+        "  mock / bare wiremock stub = {:.3}, mock / bare axum handler = {:.3}",
+        ratio(1),
+        ratio(2)
+    );
 }
 
 struct Servers {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::http::{HeaderValue, Method};
+use wiremock::http::{HeaderName, HeaderValue, Method};
 use wiremock::{Match, Request, Respond, ResponseTemplate};
 
 mod control;
@@ -301,17 +301,25 @@ fn path_and_query(req: &Request) -> String {
 /// A reply as wiremock sends it. wiremock panics on a status or header value it
 /// cannot send, so both are checked here: a status outside 100–999 is sent as 500,
 /// and a header whose value is not a valid header value is left out.
+///
+/// Every answer goes through here, so it builds the headers without a copy: the
+/// content type is static, a name is a static lowercase literal ([`Reply::header`]),
+/// and a value's `String` becomes the header value's buffer.
 fn template(reply: Reply) -> ResponseTemplate {
     let status = if (100..=999).contains(&reply.status) {
         reply.status
     } else {
         500
     };
-    let mut t =
-        ResponseTemplate::new(status).set_body_raw(reply.body, "application/json; charset=utf-8");
+    let mut t = ResponseTemplate::new(status)
+        .insert_header(
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )
+        .set_body_bytes(reply.body);
     for (k, v) in reply.headers {
-        if HeaderValue::from_str(&v).is_ok() {
-            t = t.insert_header(k, v.as_str());
+        if let Ok(v) = HeaderValue::try_from(v) {
+            t = t.insert_header(HeaderName::from_static(k), v);
         }
     }
     t

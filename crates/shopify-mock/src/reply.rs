@@ -29,7 +29,10 @@ impl Reply {
         }
     }
 
-    /// The same answer with one more header.
+    /// The same answer with one more header. `name` must be a lowercase literal:
+    /// the front door makes it a header name without parsing it
+    /// (`HeaderName::from_static`, which panics on anything else; the tests send
+    /// every header there is).
     pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self

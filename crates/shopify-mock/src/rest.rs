@@ -43,7 +43,19 @@ impl From<ShopifyError> for Reply {
 /// Answers a REST Admin API call; `path` is what follows `/admin/api/{version}/`.
 pub(crate) fn route(core: &Arc<Core>, req: &Request, rest: &str) -> Reply {
     use wiremock::http::Method;
-    let segs: Vec<&str> = rest.split('/').collect();
+    // Up to four segments on the stack (no route has more): the hot path
+    // allocates nothing here. A longer path matches no route.
+    let mut buf = [""; 4];
+    let mut n = 0;
+    for seg in rest.split('/') {
+        if n == buf.len() {
+            n = usize::MAX;
+            break;
+        }
+        buf[n] = seg;
+        n += 1;
+    }
+    let segs: &[&str] = if n == usize::MAX { &[] } else { &buf[..n] };
     // HEAD is served wherever GET is: the same status and headers; the server
     // sends no body for it.
     let m = if req.method == Method::HEAD {
@@ -51,7 +63,7 @@ pub(crate) fn route(core: &Arc<Core>, req: &Request, rest: &str) -> Reply {
     } else {
         &req.method
     };
-    let result = match (m, segs.as_slice()) {
+    let result = match (m, segs) {
         (&Method::GET, ["orders.json"]) => list_orders(core, req),
         (&Method::POST, ["orders.json"]) => create_order(core, req),
         (&Method::GET, ["orders", id, "fulfillment_orders.json"]) => with_id(core, id, |id| {

@@ -110,6 +110,11 @@ async fn unknown_order_refund_and_path_are_404() {
         "orders/1001/refunds/77.json",
         "orders/9/refunds.json",
         "products.json",
+        // Deeper than any route, and empty segments.
+        "orders/1001/refunds/77/lines/1.json",
+        "orders/1001/refunds/77/x/y/z.json",
+        "orders//1001.json",
+        "orders/1001.json/",
     ] {
         let a = h.get(path).await;
         assert_eq!(a.status, 404, "{path}");

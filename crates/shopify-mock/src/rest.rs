@@ -46,16 +46,17 @@ pub(crate) fn route(core: &Arc<Core>, req: &Request, rest: &str) -> Reply {
     // Up to four segments on the stack (no route has more): the hot path
     // allocates nothing here. A longer path matches no route.
     let mut buf = [""; 4];
-    let mut n = 0;
-    for seg in rest.split('/') {
-        if n == buf.len() {
-            n = usize::MAX;
-            break;
-        }
-        buf[n] = seg;
-        n += 1;
-    }
-    let segs: &[&str] = if n == usize::MAX { &[] } else { &buf[..n] };
+    let mut parts = rest.split('/');
+    let n = buf
+        .iter_mut()
+        .zip(&mut parts)
+        .map(|(slot, seg)| *slot = seg)
+        .count();
+    let segs: &[&str] = if parts.next().is_some() {
+        &[]
+    } else {
+        &buf[..n]
+    };
     // HEAD is served wherever GET is: the same status and headers; the server
     // sends no body for it.
     let m = if req.method == Method::HEAD {

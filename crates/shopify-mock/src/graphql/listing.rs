@@ -262,28 +262,28 @@ fn walk_page<'s>(
     // The walk goes up the ids for `first` of an ascending list and for `last` of
     // a descending one.
     let ascending = forward != reverse;
-    // The id the cursor's place starts from; the exact comparison of keys below
-    // settles the order at that id (and any cursor made up by hand).
-    let at = cursor.map(|(v, _)| u64::try_from(v.max(0)).unwrap_or(u64::MAX));
-    let walked: Box<dyn Iterator<Item = &Order>> = match (cursor, at, ascending) {
-        (Some(c), Some(at), true) => Box::new(store.orders_in(at..).filter(move |o| key(o) > c)),
-        (Some(c), Some(at), false) => {
+    // The cursor, and the id its place starts from; the exact comparison of keys
+    // below settles the order at that id (and any cursor made up by hand).
+    let from = cursor.map(|c| (c, u64::try_from(c.0.max(0)).unwrap_or(u64::MAX)));
+    let walked: Box<dyn Iterator<Item = &Order>> = match (from, ascending) {
+        (Some((c, at)), true) => Box::new(store.orders_in(at..).filter(move |o| key(o) > c)),
+        (Some((c, at)), false) => {
             Box::new(store.orders_in(..=at).rev().filter(move |o| key(o) < c))
         }
-        (_, _, true) => Box::new(store.orders()),
-        (_, _, false) => Box::new(store.orders().rev()),
+        (None, true) => Box::new(store.orders()),
+        (None, false) => Box::new(store.orders().rev()),
     };
     let mut orders: Vec<&Order> = walked.filter(|o| matches(o)).take(n + 1).collect();
     let more = orders.len() > n;
     orders.truncate(n);
     // Matches on the cursor's other side (the cursor's own order included).
-    let behind = match (cursor, at, ascending) {
-        (Some(c), Some(at), true) => store
+    let behind = match (from, ascending) {
+        (Some((c, at)), true) => store
             .orders_in(..=at)
             .rev()
             .any(|o| key(o) <= c && matches(o)),
-        (Some(c), Some(at), false) => store.orders_in(at..).any(|o| key(o) >= c && matches(o)),
-        _ => false,
+        (Some((c, at)), false) => store.orders_in(at..).any(|o| key(o) >= c && matches(o)),
+        (None, _) => false,
     };
     if forward {
         Page {
